@@ -1,0 +1,447 @@
+//! The append-only log table, the `meta` key-value table and the `workflow_runs` view, on one
+//! SQLite connection in WAL mode with SQLite's default (FULL) synchronous durability.
+
+use super::js_json::{self, MAX_SAFE_INTEGER};
+use super::schema;
+use super::utc_day::MAX_TIME_MS;
+use super::{Error, Result};
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a write waits for another connection's lock before failing with SQLITE_BUSY.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+// node:sqlite's wording for calls on a closed database: prepared statements report
+// "finalized", calls that prepare or exec anew report "not open".
+const STMT_CLOSED: &str = "statement has been finalized";
+const DB_CLOSED: &str = "database is not open";
+
+/// A log row to insert. Numbers are kept as `f64` and bound as REAL, exactly as node:sqlite binds
+/// every JavaScript number; SQLite's INTEGER affinity then stores integral values as integers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEntry {
+    pub source: String,
+    pub kind: String,
+    pub ref_id: Option<String>,
+    pub payload: Option<String>,
+    pub timestamp: f64,
+}
+
+/// The 8 states of a workflow run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkflowRunStatus {
+    Queued,
+    Started,
+    Completed,
+    Failed,
+    Crashed,
+    Dropped,
+    Interrupted,
+    Killed,
+}
+
+impl WorkflowRunStatus {
+    pub const ALL: [WorkflowRunStatus; 8] = [
+        Self::Queued,
+        Self::Started,
+        Self::Completed,
+        Self::Failed,
+        Self::Crashed,
+        Self::Dropped,
+        Self::Interrupted,
+        Self::Killed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Started => "started",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Crashed => "crashed",
+            Self::Dropped => "dropped",
+            Self::Interrupted => "interrupted",
+            Self::Killed => "killed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// A workflow run to upsert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunUpdate {
+    pub run_id: String,
+    pub workflow: String,
+    pub status: WorkflowRunStatus,
+    pub timestamp: f64,
+    pub exit_code: Option<f64>,
+}
+
+/// A query filter. For each field `None` means "not given"; `Some(None)` is an explicit `null`,
+/// which (as `col = NULL` in SQL) matches no row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogQuery {
+    pub source: Option<Option<String>>,
+    pub kind: Option<Option<String>>,
+    pub ref_id: Option<Option<String>>,
+    pub since: Option<Option<f64>>,
+    pub until: Option<Option<f64>>,
+    /// Negative means no limit, as in SQLite.
+    pub limit: Option<i64>,
+}
+
+/// A row as SQLite holds it; columns keep their storage class so the N-API layer can produce the
+/// same JavaScript values node:sqlite would.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogRow {
+    pub id: Value,
+    pub source: Value,
+    pub kind: Value,
+    pub ref_id: Value,
+    pub payload: Value,
+    pub timestamp: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowRunRow {
+    pub run_id: Value,
+    pub workflow: Value,
+    pub status: WorkflowRunStatus,
+    pub timestamp: Value,
+    pub exit_code: Value,
+}
+
+/// A role round: only rows whose payload `JSON.parse` turns into an object are returned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundRow {
+    pub round: i64,
+    pub log_id: Value,
+    pub timestamp: Value,
+    /// JSON object text.
+    pub payload: String,
+}
+
+pub struct LogStore {
+    conn: Option<Connection>,
+    path: PathBuf,
+}
+
+fn check_time(arg: &str, t: f64) -> Result<()> {
+    if t.is_finite() && t.abs() <= MAX_TIME_MS {
+        Ok(())
+    } else {
+        Err(Error::out_of_range(arg, "a finite number of milliseconds within ±8.64e15", &js_number(t)))
+    }
+}
+
+fn js_number(n: f64) -> String {
+    if n.is_nan() {
+        "NaN".into()
+    } else if n.is_infinite() {
+        if n > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+    } else {
+        let mut s = String::new();
+        js_json::write_number(&mut s, n);
+        s
+    }
+}
+
+impl NewEntry {
+    /// Rejects rows the archive could never place on a UTC day (non-finite or beyond `Date`'s range).
+    pub fn validate(&self) -> Result<()> {
+        check_time("entry.timestamp", self.timestamp)
+    }
+}
+
+impl RunUpdate {
+    pub fn validate(&self) -> Result<()> {
+        check_time("run.timestamp", self.timestamp)?;
+        if let Some(c) = self.exit_code {
+            // Larger integers would be stored but could never be read back as a JS number.
+            if !c.is_finite() || (c.fract() == 0.0 && c.abs() > MAX_SAFE_INTEGER as f64) {
+                return Err(Error::out_of_range("run.exitCode", "a finite safe number or null", &js_number(c)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `${value}` in JavaScript for a value node:sqlite read.
+pub fn js_display(v: ValueRef<'_>) -> String {
+    match v {
+        ValueRef::Null => "null".into(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => js_number(f),
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+        ValueRef::Blob(b) => b.iter().map(u8::to_string).collect::<Vec<_>>().join(","),
+    }
+}
+
+fn row_to_log(row: &rusqlite::Row<'_>) -> rusqlite::Result<LogRow> {
+    Ok(LogRow {
+        id: row.get(0)?,
+        source: row.get(1)?,
+        kind: row.get(2)?,
+        ref_id: row.get(3)?,
+        payload: row.get(4)?,
+        timestamp: row.get(5)?,
+    })
+}
+
+fn row_to_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<WorkflowRunRow>> {
+    let status = match row.get_ref(2)? {
+        ValueRef::Text(t) => std::str::from_utf8(t).ok().and_then(WorkflowRunStatus::parse),
+        _ => None,
+    };
+    let Some(status) = status else {
+        return Ok(Err(Error::invalid_workflow_status(&js_display(row.get_ref(2)?))));
+    };
+    Ok(Ok(WorkflowRunRow {
+        run_id: row.get(0)?,
+        workflow: row.get(1)?,
+        status,
+        timestamp: row.get(3)?,
+        exit_code: row.get(4)?,
+    }))
+}
+
+/// The payload as JavaScript would see it, if `JSON.parse` makes a plain object of it.
+fn object_payload(v: ValueRef<'_>) -> Option<String> {
+    match v {
+        ValueRef::Text(t) => {
+            let s = String::from_utf8_lossy(t);
+            js_json::is_object_text(&s).then(|| s.into_owned())
+        }
+        // node:sqlite hands back numbers or a Uint8Array; neither parses to an object.
+        _ => None,
+    }
+}
+
+impl LogStore {
+    /// Opens (creating if needed) the database at `path`, its parent directory included.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(e, "mkdir", parent))?;
+        }
+        // No SQLITE_OPEN_URI: node:sqlite treats "file:..." as a plain file name, and so do we.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(32);
+        conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
+        conn.execute_batch(schema::SCHEMA)?;
+        let _ = conn.execute(schema::ADD_EXIT_CODE, []);
+        Ok(LogStore { conn: Some(conn), path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `<dir of the database>/archive/logs`, where `archive_logs` writes by default.
+    pub fn default_archive_dir(&self) -> PathBuf {
+        self.path.parent().unwrap_or(Path::new("")).join("archive").join("logs")
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    pub(crate) fn stmt_conn(&self) -> Result<&Connection> {
+        self.conn.as_ref().ok_or_else(|| Error::invalid_state(STMT_CLOSED))
+    }
+
+    pub(crate) fn db_conn(&mut self) -> Result<&mut Connection> {
+        self.conn.as_mut().ok_or_else(|| Error::invalid_state(DB_CLOSED))
+    }
+
+    /// Inserts one row in its own (autocommit) transaction and returns its id.
+    pub fn append(&self, entry: &NewEntry) -> Result<i64> {
+        let conn = self.stmt_conn()?;
+        entry.validate()?;
+        insert(conn, entry)
+    }
+
+    pub fn query(&mut self, q: &LogQuery) -> Result<Vec<LogRow>> {
+        let conn = self.db_conn()?;
+        let mut conds: Vec<&str> = Vec::new();
+        let mut args: Vec<Value> = Vec::new();
+        let mut add = |cond: &'static str, v: Value| {
+            conds.push(cond);
+            args.push(v);
+        };
+        let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+        let num = |v: &Option<f64>| v.map_or(Value::Null, Value::Real);
+        if let Some(v) = &q.source {
+            add("source = ?", text(v));
+        }
+        if let Some(v) = &q.kind {
+            add("type = ?", text(v));
+        }
+        if let Some(v) = &q.ref_id {
+            add("ref_id = ?", text(v));
+        }
+        if let Some(v) = &q.since {
+            add("timestamp >= ?", num(v));
+        }
+        if let Some(v) = &q.until {
+            add("timestamp <= ?", num(v));
+        }
+        let mut sql = String::from("SELECT id, source, type, ref_id, payload, timestamp FROM logs");
+        if !conds.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conds.join(" AND "));
+        }
+        sql.push_str(" ORDER BY id ASC");
+        if let Some(limit) = q.limit {
+            sql.push_str(" LIMIT ?");
+            args.push(Value::Integer(limit));
+        }
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), row_to_log)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    pub fn get_meta(&self, key: &str) -> Result<Option<String>> {
+        let conn = self.stmt_conn()?;
+        let v: Option<Value> = conn
+            .prepare_cached(schema::GET_META)?
+            .query_row([key], |r| r.get(0))
+            .optional()?;
+        Ok(match v {
+            None | Some(Value::Null) => None,
+            Some(Value::Text(s)) => Some(s),
+            Some(other) => Some(js_display((&other).into())),
+        })
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        let conn = self.stmt_conn()?;
+        conn.prepare_cached(schema::SET_META)?.execute([key, value])?;
+        Ok(())
+    }
+
+    /// Appends the entry and upserts the run in one `BEGIN IMMEDIATE` transaction.
+    pub fn upsert_workflow_run(&mut self, entry: &NewEntry, run: &RunUpdate) -> Result<i64> {
+        let conn = self.db_conn()?;
+        entry.validate()?;
+        run.validate()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = insert(&tx, entry)?;
+        tx.prepare_cached(schema::UPSERT_RUN)?.execute(params![
+            run.run_id,
+            run.workflow,
+            run.status.as_str(),
+            run.timestamp,
+            run.exit_code
+        ])?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn get_workflow_run(&self, run_id: &str) -> Result<Option<WorkflowRunRow>> {
+        let conn = self.stmt_conn()?;
+        let row = conn
+            .prepare_cached(schema::GET_RUN)?
+            .query_row([run_id], row_to_run)
+            .optional()?;
+        row.transpose()
+    }
+
+    /// Runs in `queued`/`started`, oldest first. `Some(None)` (a null name) matches none.
+    pub fn get_active_workflow_runs(&self, workflow: Option<Option<&str>>) -> Result<Vec<WorkflowRunRow>> {
+        self.runs(true, workflow, false)
+    }
+
+    /// All runs, newest first. `None` means every workflow.
+    pub fn get_all_workflow_runs(&self, workflow: Option<&str>) -> Result<Vec<WorkflowRunRow>> {
+        self.runs(false, workflow.map(Some), true)
+    }
+
+    fn runs(&self, active: bool, workflow: Option<Option<&str>>, newest_first: bool) -> Result<Vec<WorkflowRunRow>> {
+        let conn = self.stmt_conn()?;
+        let mut stmt = conn.prepare_cached(&schema::run_query(active, workflow.is_some(), newest_first))?;
+        let rows = match workflow {
+            Some(name) => stmt.query_map([name], row_to_run)?.collect::<rusqlite::Result<Vec<_>>>()?,
+            None => stmt.query_map([], row_to_run)?.collect::<rusqlite::Result<Vec<_>>>()?,
+        };
+        rows.into_iter().collect()
+    }
+
+    /// The first `workflow/started` payload of the run, if it parses to a JSON object.
+    pub fn trigger_payload(&self, run_id: &str) -> Result<Option<String>> {
+        let conn = self.stmt_conn()?;
+        let mut stmt = conn.prepare_cached(schema::TRIGGER_PAYLOAD)?;
+        let mut rows = stmt.query([run_id])?;
+        Ok(match rows.next()? {
+            Some(row) => object_payload(row.get_ref(0)?),
+            None => None,
+        })
+    }
+
+    /// Payloads of the run's `thread_command_event` rows that parse to JSON objects, by id.
+    pub fn thread_event_payloads(&self, run_id: &str) -> Result<Vec<String>> {
+        self.object_payloads(schema::THREAD_EVENTS, run_id)
+    }
+
+    /// Payloads of the run's `thread_workflow_message` rows that parse to JSON objects, by id.
+    pub fn thread_message_payloads(&self, run_id: &str) -> Result<Vec<String>> {
+        self.object_payloads(schema::THREAD_MESSAGES, run_id)
+    }
+
+    fn object_payloads(&self, sql: &str, run_id: &str) -> Result<Vec<String>> {
+        let conn = self.stmt_conn()?;
+        let mut stmt = conn.prepare_cached(sql)?;
+        let mut rows = stmt.query([run_id])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            if let Some(p) = object_payload(row.get_ref(0)?) {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn thread_round_count(&self, run_id: &str) -> Result<i64> {
+        let conn = self.stmt_conn()?;
+        Ok(conn.prepare_cached(&schema::round_count())?.query_row([run_id], |r| r.get(0))?)
+    }
+
+    /// Role rounds, highest round first. `before == 0` means no upper bound; `limit < 1` (or NaN
+    /// compared false) follows the reference: `[]` only when `limit < 1`.
+    pub fn thread_rounds(&self, run_id: &str, before: f64, limit: f64) -> Result<Vec<RoundRow>> {
+        if limit < 1.0 {
+            return Ok(Vec::new());
+        }
+        let conn = self.stmt_conn()?;
+        let mut stmt = conn.prepare_cached(&schema::rounds())?;
+        let mut rows = stmt.query(params![run_id, before, limit])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            if let Some(payload) = object_payload(row.get_ref(2)?) {
+                out.push(RoundRow { round: row.get(3)?, log_id: row.get(0)?, timestamp: row.get(1)?, payload });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Closes the connection; every later call fails with `ERR_INVALID_STATE`.
+    pub fn close(&mut self) -> Result<()> {
+        let conn = self.conn.take().ok_or_else(|| Error::invalid_state(DB_CLOSED))?;
+        conn.close().map_err(|(_, e)| Error::from(e))
+    }
+}
+
+fn insert(conn: &Connection, e: &NewEntry) -> Result<i64> {
+    conn.prepare_cached(schema::INSERT_LOG)?
+        .execute(params![e.source, e.kind, e.ref_id, e.payload, e.timestamp])?;
+    Ok(conn.last_insert_rowid())
+}

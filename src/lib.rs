@@ -1,0 +1,8 @@
+//! Native core of `nerve-store-native`.
+//!
+//! `core` is plain Rust (SQLite log store, JSONL archive, blob store, UTC-day math, errors) and is
+//! what `cargo test` exercises. `node` is the N-API layer: it only converts JavaScript values to and
+//! from the core's types and turns [`core::Error`] into JavaScript errors carrying a `code`.
+
+pub mod core;
+mod node;

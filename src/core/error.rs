@@ -38,6 +38,15 @@ impl Error {
         )
     }
 
+    /// A value of the right type that is not one of the accepted values.
+    pub fn arg_value(arg: &str, expected: &str, received: &str) -> Self {
+        Self::new(
+            ErrorKind::TypeError,
+            "ERR_INVALID_ARG_VALUE",
+            format!("The argument '{arg}' must be {expected}. Received {received}"),
+        )
+    }
+
     /// A value of the right type outside the range this store accepts.
     pub fn out_of_range(arg: &str, expected: &str, received: &str) -> Self {
         Self::new(

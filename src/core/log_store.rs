@@ -255,6 +255,16 @@ impl LogStore {
         self.conn.is_some()
     }
 
+    /// Fails the way a prepared statement of a closed database fails in node:sqlite.
+    pub fn check_statements(&self) -> Result<()> {
+        self.stmt_conn().map(|_| ())
+    }
+
+    /// Fails the way preparing or executing SQL on a closed database fails in node:sqlite.
+    pub fn check_database(&self) -> Result<()> {
+        self.conn.as_ref().map(|_| ()).ok_or_else(|| Error::invalid_state(DB_CLOSED))
+    }
+
     pub(crate) fn stmt_conn(&self) -> Result<&Connection> {
         self.conn.as_ref().ok_or_else(|| Error::invalid_state(STMT_CLOSED))
     }

@@ -1,0 +1,181 @@
+/**
+ * nerve-store-native: a Rust (N-API) implementation of `@uncaged/nerve-store`.
+ *
+ * Append-only SQLite log store with workflow-run tracking and a JSONL cold archive, plus a
+ * content-addressed blob store. Every type below accepts what the TypeScript package's types
+ * accept, so code written against `@uncaged/nerve-store` compiles unchanged.
+ */
+
+/// <reference types="node" />
+
+// ---------------------------------------------------------------------------------------------
+// Log store
+
+/** One row of the `logs` table. `id` is assigned by SQLite on insert. */
+export type LogEntry = {
+  id?: number;
+  source: string;
+  type: string;
+  refId: string | null;
+  payload: string | null;
+  timestamp: number;
+};
+
+/**
+ * Filter for {@link LogStore.query}. A field counts when it is not `undefined`; `since`/`until`
+ * are inclusive; a negative `limit` means no limit. Rows come back by `id` ascending.
+ */
+export type LogQuery = {
+  source?: string;
+  type?: string;
+  refId?: string;
+  since?: number;
+  until?: number;
+  limit?: number;
+};
+
+/** The states of a workflow run. */
+export type WorkflowRunStatus =
+  | 'queued'
+  | 'started'
+  | 'completed'
+  | 'failed'
+  | 'crashed'
+  | 'dropped'
+  | 'interrupted'
+  | 'killed';
+
+/** One row of the `workflow_runs` table. */
+export type WorkflowRun = {
+  runId: string;
+  workflow: string;
+  status: WorkflowRunStatus;
+  timestamp: number;
+  exitCode: number | null;
+};
+
+/** One role round of a thread, numbered 1.. in log order among role events. */
+export type ThreadRoundRow = {
+  round: number;
+  logId: number;
+  timestamp: number;
+  message: {
+    role: string;
+    content: string;
+    meta: unknown;
+    timestamp: number;
+  };
+};
+
+/** Parameters for {@link LogStore.getThreadRounds}. */
+export type GetThreadRoundsParams = {
+  /** Exclusive upper bound on the round number; `0` means no bound. */
+  before: number;
+  /** Most rows to return, highest round first; below 1 returns `[]`. */
+  limit: number;
+};
+
+export type LogStore = {
+  /** Inserts one row (durable when this returns) and returns `{ ...entry, id }`. */
+  append: (entry: Omit<LogEntry, 'id'>) => LogEntry;
+  query: (filter?: LogQuery) => LogEntry[];
+  getMeta: (key: string) => string | null;
+  setMeta: (key: string, value: string) => void;
+  /** Appends the entry and upserts the run in one transaction; returns `{ ...entry, id }`. */
+  upsertWorkflowRun: (entry: Omit<LogEntry, 'id'>, run: WorkflowRun) => LogEntry;
+  /** Same as {@link LogStore.upsertWorkflowRun}. */
+  appendWithWorkflowUpdate: (entry: Omit<LogEntry, 'id'>, run: WorkflowRun) => LogEntry;
+  getWorkflowRun: (runId: string) => WorkflowRun | null;
+  /** Runs that are `queued` or `started`, oldest first; optionally of one workflow. */
+  getActiveWorkflowRuns: (workflowName?: string) => WorkflowRun[];
+  /** Every run, newest first; `null` means every workflow. */
+  getAllWorkflowRuns: (workflowName: string | null) => WorkflowRun[];
+  /** The launch parameters stored in the run's `workflow/started` row, or `null`. */
+  getTriggerPayload: (runId: string) => unknown;
+  /**
+   * The run's command events, by id.
+   * @deprecated Use getThreadMessages.
+   */
+  getThreadEvents: (runId: string) => Array<{ type: string; [key: string]: unknown }>;
+  /** The run's workflow messages, by id (used to rebuild a thread after a crash). */
+  getThreadMessages: (runId: string) => Array<{
+    role: string;
+    content: string;
+    meta: unknown;
+    timestamp: number;
+  }>;
+  /** How many role rounds the run has; rounds are numbered 1..count. */
+  getThreadRoundCount: (runId: string) => number;
+  getThreadRounds: (runId: string, params: GetThreadRoundsParams) => ThreadRoundRow[];
+  /**
+   * Moves UTC days older than the retention window to `archive/logs/YYYY-MM-DD.jsonl` beside
+   * the database. A day archived again keeps the rows already in its file.
+   */
+  archiveLogs: (options?: ArchiveLogsOptions) => ArchiveLogsResult;
+  /** Closes the database; every later call throws with `code` `ERR_INVALID_STATE`. */
+  close: () => void;
+};
+
+/** Opens (creating if needed) the log store at `dbPath`, in WAL mode. */
+export declare function createLogStore(dbPath: string): LogStore;
+
+// ---------------------------------------------------------------------------------------------
+// Archive
+
+/** `meta` key holding the last archived UTC day. */
+export declare const LOG_ARCHIVE_META_KEY = 'archived_up_to';
+/** 30 days. */
+export declare const DEFAULT_LOG_RETENTION_MS: number;
+
+export type ArchiveLogsOptions = {
+  /** Wall clock in ms for the retention boundary (default `Date.now()`). */
+  now?: number;
+  /** Run `VACUUM` afterwards. */
+  vacuum?: boolean;
+  /** At most this many days per call (default: no limit). */
+  maxDays?: number;
+  /** Rows younger than this stay in SQLite (default {@link DEFAULT_LOG_RETENTION_MS}). */
+  retentionMs?: number;
+};
+
+export type ArchiveLogsDayResult = {
+  day: string;
+  /** Rows moved out of SQLite for this day by this call. */
+  rowCount: number;
+  filePath: string;
+};
+
+export type ArchiveLogsResult = {
+  days: ArchiveLogsDayResult[];
+  vacuumed: boolean;
+};
+
+/** `new Date(ms).toISOString().slice(0, 10)`. */
+export declare function utcDateStringFromMs(ms: number): string;
+/** Throws unless `day` is a real `YYYY-MM-DD` calendar day (years 0100..9999). */
+export declare function assertValidUtcDay(day: string): void;
+export declare function utcDayStartMs(day: string): number;
+export declare function utcDayEndExclusiveMs(day: string): number;
+export declare function prevUtcDay(day: string): string;
+export declare function nextUtcDay(day: string): string;
+/** Last UTC day whose exclusive end is at or before `boundaryMs`. */
+export declare function lastArchivableUtcDay(boundaryMs: number): string;
+/** -1, 0 or 1, comparing as JavaScript strings compare. */
+export declare function compareIsoDays(a: string, b: string): number;
+
+// ---------------------------------------------------------------------------------------------
+// Blob store
+
+export type BlobStore = {
+  /** Stores the bytes (UTF-8 for strings) durably; returns their lowercase sha256 hex. */
+  write: (content: string | Uint8Array | Buffer) => string;
+  /** The bytes, or `null` for a malformed hash or a missing blob; throws if the file is damaged. */
+  read: (hash: string) => Buffer | null;
+  /** True when the hash is well formed and its blob file exists. */
+  exists: (hash: string) => boolean;
+};
+
+/** Trimmed, lowercased sha256 hex, or `null` if `hash` is not 64 hex digits. */
+export declare function normalizeBlobHash(hash: string): string | null;
+/** A content-addressed store under `blobsRoot` (`<root>/<2 hex>/<62 hex>`). */
+export declare function createBlobStore(blobsRoot: string): BlobStore;

@@ -5,4 +5,5 @@
 //! from the core's types and turns [`core::Error`] into JavaScript errors carrying a `code`.
 
 pub mod core;
+#[cfg(feature = "node")]
 mod node;

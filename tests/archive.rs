@@ -1,0 +1,117 @@
+mod common;
+
+use common::*;
+use nerve_store::core::archive::ArchiveOptions;
+use nerve_store::core::log_store::{LogQuery, LogStore};
+use std::fs;
+
+fn opts(now: i64) -> ArchiveOptions {
+    ArchiveOptions { now: Some(now as f64), retention_ms: Some(DAY as f64), ..Default::default() }
+}
+
+#[test]
+fn archives_each_day_to_its_own_file_including_empty_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = LogStore::open(dir.path().join("logs.db")).unwrap();
+    s.append(&entry("a", "x", None, Some("p\n\"q\""), JAN1 + 5)).unwrap();
+    s.append(&entry("b", "y", Some("r"), None, JAN1 + 2 * DAY)).unwrap();
+    s.append(&entry("c", "z", None, None, JAN1 + 4 * DAY)).unwrap(); // stays: within retention
+    let out = s.archive_logs(&opts(JAN1 + 4 * DAY + 10), &s.default_archive_dir()).unwrap();
+    let days: Vec<_> = out.days.iter().map(|d| (d.day.as_str(), d.row_count)).collect();
+    assert_eq!(days, [("2026-01-01", 1), ("2026-01-02", 0), ("2026-01-03", 1)]);
+    let file = |d: &str| fs::read_to_string(dir.path().join(format!("archive/logs/{d}.jsonl"))).unwrap();
+    assert_eq!(
+        file("2026-01-01"),
+        "{\"id\":1,\"source\":\"a\",\"type\":\"x\",\"refId\":null,\"payload\":\"p\\n\\\"q\\\"\",\"timestamp\":1767225600005}\n"
+    );
+    assert_eq!(file("2026-01-02"), "");
+    assert_eq!(s.get_meta("archived_up_to").unwrap().as_deref(), Some("2026-01-03"));
+    assert_eq!(s.query(&LogQuery::default()).unwrap().len(), 1);
+    assert!(!out.vacuumed);
+}
+
+#[test]
+fn late_rows_for_an_archived_day_keep_the_earlier_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = LogStore::open(dir.path().join("logs.db")).unwrap();
+    let archive = s.default_archive_dir();
+    s.append(&entry("a", "x", None, None, JAN1 + 1)).unwrap();
+    s.append(&entry("a", "x", None, None, JAN1 + DAY + 1)).unwrap();
+    s.archive_logs(&opts(JAN1 + 3 * DAY), &archive).unwrap();
+    let before_day1 = fs::read_to_string(archive.join("2026-01-01.jsonl")).unwrap();
+    let before_day2 = fs::read_to_string(archive.join("2026-01-02.jsonl")).unwrap();
+
+    // A late row for day 1 re-opens days 1 and 2.
+    s.append(&entry("late", "x", None, None, JAN1 + 2)).unwrap();
+    let out = s.archive_logs(&opts(JAN1 + 3 * DAY), &archive).unwrap();
+    assert_eq!(out.days.iter().map(|d| d.row_count).collect::<Vec<_>>(), [1, 0]);
+    let day1 = fs::read_to_string(archive.join("2026-01-01.jsonl")).unwrap();
+    assert!(day1.starts_with(&before_day1), "earlier rows kept, in id order");
+    assert_eq!(day1.lines().count(), 2);
+    assert!(day1.lines().nth(1).unwrap().contains("\"source\":\"late\""));
+    assert_eq!(fs::read_to_string(archive.join("2026-01-02.jsonl")).unwrap(), before_day2, "no new rows: file untouched");
+}
+
+#[test]
+fn rerun_after_a_crash_between_write_and_delete_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = LogStore::open(dir.path().join("logs.db")).unwrap();
+    let archive = s.default_archive_dir();
+    s.append(&entry("a", "x", None, None, JAN1 + 1)).unwrap();
+    s.append(&entry("b", "x", None, None, JAN1 + 2)).unwrap();
+    s.archive_logs(&opts(JAN1 + 2 * DAY), &archive).unwrap();
+    let file = archive.join("2026-01-01.jsonl");
+    let done = fs::read_to_string(&file).unwrap();
+    // Simulate the crash: the file was written, the rows were never deleted.
+    fs::write(&file, done.lines().next().unwrap().to_owned() + "\n{\"id\":2,\"sou").unwrap();
+    let raw = rusqlite::Connection::open(dir.path().join("logs.db")).unwrap();
+    raw.execute("DELETE FROM meta", []).unwrap();
+    raw.execute("INSERT INTO logs VALUES (1, 'a', 'x', NULL, NULL, ?1), (2, 'b', 'x', NULL, NULL, ?2)", [JAN1 + 1, JAN1 + 2]).unwrap();
+    s.archive_logs(&opts(JAN1 + 2 * DAY), &archive).unwrap();
+    assert_eq!(fs::read_to_string(&file).unwrap(), done, "no duplicate ids, torn line replaced");
+}
+
+#[test]
+fn corrupt_archive_lines_stop_the_day_without_deleting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = LogStore::open(dir.path().join("logs.db")).unwrap();
+    let archive = s.default_archive_dir();
+    fs::create_dir_all(&archive).unwrap();
+    fs::write(archive.join("2026-01-01.jsonl"), "garbage\n").unwrap();
+    s.append(&entry("a", "x", None, None, JAN1 + 1)).unwrap();
+    let err = s.archive_logs(&opts(JAN1 + 2 * DAY), &archive).unwrap_err();
+    assert_eq!(err.code, "ERR_ARCHIVE_CORRUPT");
+    assert_eq!(s.query(&LogQuery::default()).unwrap().len(), 1);
+    assert_eq!(s.get_meta("archived_up_to").unwrap(), None);
+}
+
+#[test]
+fn max_days_and_vacuum() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = LogStore::open(dir.path().join("logs.db")).unwrap();
+    let archive = s.default_archive_dir();
+    for d in 0..5 {
+        s.append(&entry("a", "x", None, None, JAN1 + d * DAY)).unwrap();
+    }
+    let mut o = opts(JAN1 + 10 * DAY);
+    o.max_days = Some(2.0);
+    o.vacuum = true;
+    let out = s.archive_logs(&o, &archive).unwrap();
+    assert_eq!(out.days.len(), 2);
+    assert!(out.vacuumed);
+    o.max_days = None;
+    assert_eq!(s.archive_logs(&o, &archive).unwrap().days.len(), 7, "days 3..=9, the last four empty");
+    assert!(s.archive_logs(&o, &archive).unwrap().days.is_empty());
+}
+
+#[test]
+fn invalid_watermark_and_clock_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = LogStore::open(dir.path().join("logs.db")).unwrap();
+    let archive = s.default_archive_dir();
+    let mut o = opts(JAN1);
+    o.now = Some(f64::NAN);
+    assert_eq!(s.archive_logs(&o, &archive).unwrap_err().message, "Invalid time value");
+    s.set_meta("archived_up_to", "2026-02-30").unwrap();
+    assert_eq!(s.archive_logs(&opts(JAN1), &archive).unwrap_err().message, "Invalid UTC calendar day: 2026-02-30");
+}

@@ -1,0 +1,22 @@
+// Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use nerve_store::core::log_store::{NewEntry, RunUpdate, WorkflowRunStatus};
+
+pub const DAY: i64 = 86_400_000;
+/// 2026-01-01T00:00:00Z
+pub const JAN1: i64 = 1_767_225_600_000;
+
+pub fn entry(source: &str, kind: &str, ref_id: Option<&str>, payload: Option<&str>, ts: i64) -> NewEntry {
+    NewEntry {
+        source: source.into(),
+        kind: kind.into(),
+        ref_id: ref_id.map(Into::into),
+        payload: payload.map(Into::into),
+        timestamp: ts as f64,
+    }
+}
+
+pub fn run(id: &str, workflow: &str, status: WorkflowRunStatus, ts: i64) -> RunUpdate {
+    RunUpdate { run_id: id.into(), workflow: workflow.into(), status, timestamp: ts as f64, exit_code: None }
+}

@@ -27,9 +27,9 @@ fn append_assigns_increasing_ids_and_query_filters() {
     assert!(s.query(&q).unwrap().is_empty(), "a null filter matches nothing");
     let q = LogQuery { since: Some(Some((JAN1 + 5) as f64)), until: Some(Some((JAN1 + 10) as f64)), ..Default::default() };
     assert_eq!(s.query(&q).unwrap().len(), 2, "since/until are inclusive");
-    let q = LogQuery { limit: Some(-1), ..Default::default() };
+    let q = LogQuery { limit: Some(-1.0), ..Default::default() };
     assert_eq!(s.query(&q).unwrap().len(), 3, "negative limit means none");
-    let q = LogQuery { limit: Some(0), ..Default::default() };
+    let q = LogQuery { limit: Some(0.0), ..Default::default() };
     assert!(s.query(&q).unwrap().is_empty());
 }
 

@@ -8,7 +8,7 @@ use super::archive::sync_dir;
 use super::{Error, Result};
 use sha2::{Digest, Sha256};
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 pub const SHA256_HEX_LEN: usize = 64;
@@ -89,7 +89,13 @@ impl BlobStore {
 }
 
 fn verify(path: &Path, expected: &str) -> Result<Vec<u8>> {
-    let data = fs::read(path).map_err(|e| Error::io(e, "read", path))?;
+    // Open and read apart, as readFileSync reports them: a directory in the blob's place opens
+    // fine and fails at the read, which node:fs words without a path.
+    let mut data = Vec::new();
+    fs::File::open(path)
+        .map_err(|e| Error::io(e, "open", path))?
+        .read_to_end(&mut data)
+        .map_err(|e| Error::io_fd(e, "read"))?;
     let actual = digest_hex(&data);
     if actual != expected {
         return Err(Error::blob_mismatch(path, &actual, expected));

@@ -22,11 +22,21 @@ pub struct Error {
     /// `(extended result code, sqlite3_errstr)` for SQLite failures, as node:sqlite exposes them
     /// in `errcode` / `errstr`.
     pub sqlite: Option<(i32, String)>,
+    /// What node:fs errors carry besides `code`, for file-system failures.
+    pub fs: Option<Box<FsDetail>>,
+}
+
+/// `errno` (negative, as libuv reports it), `syscall` and, when the call named one, `path`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FsDetail {
+    pub errno: i32,
+    pub syscall: String,
+    pub path: Option<String>,
 }
 
 impl Error {
     fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
-        Error { kind, code, message: message.into(), sqlite: None }
+        Error { kind, code, message: message.into(), sqlite: None, fs: None }
     }
 
     /// A JavaScript value of the wrong type for `arg`.
@@ -109,10 +119,28 @@ impl Error {
         )
     }
 
-    /// A file-system failure, worded like node:fs (`ENOENT: no such file or directory, open '<path>'`).
+    /// A file-system failure on `path`, as node:fs reports it
+    /// (`ENOENT: no such file or directory, open '<path>'`, with `errno`, `syscall` and `path`).
     pub fn io(err: std::io::Error, syscall: &str, path: &Path) -> Self {
+        Self::fs_error(err, syscall, Some(path.display().to_string()))
+    }
+
+    /// A failure on an already open file, which node:fs reports without a path
+    /// (`EISDIR: illegal operation on a directory, read`).
+    pub fn io_fd(err: std::io::Error, syscall: &str) -> Self {
+        Self::fs_error(err, syscall, None)
+    }
+
+    fn fs_error(err: std::io::Error, syscall: &str, path: Option<String>) -> Self {
         let (code, text) = io_code(&err);
-        Self::new(ErrorKind::Error, code, format!("{code}: {text}, {syscall} '{}'", path.display()))
+        let message = match &path {
+            Some(p) => format!("{code}: {text}, {syscall} '{p}'"),
+            None => format!("{code}: {text}, {syscall}"),
+        };
+        let errno = -err.raw_os_error().unwrap_or(5);
+        let mut e = Self::new(ErrorKind::Error, code, message);
+        e.fs = Some(Box::new(FsDetail { errno, syscall: syscall.to_owned(), path }));
+        e
     }
 
     pub fn is_code(&self, code: &str) -> bool {
@@ -120,30 +148,50 @@ impl Error {
     }
 }
 
-fn io_code(err: &std::io::Error) -> (&'static str, String) {
+/// The code and libuv's wording (uv_strerror) that node:fs gives for an OS error. Numbers are
+/// Linux errno values, the only platform this package builds for.
+fn io_code(err: &std::io::Error) -> (&'static str, &'static str) {
     use std::io::ErrorKind as K;
-    let code = match err.kind() {
-        K::NotFound => "ENOENT",
-        K::PermissionDenied => "EACCES",
-        K::AlreadyExists => "EEXIST",
-        K::IsADirectory => "EISDIR",
-        K::NotADirectory => "ENOTDIR",
-        K::StorageFull => "ENOSPC",
-        K::ReadOnlyFilesystem => "EROFS",
-        K::DirectoryNotEmpty => "ENOTEMPTY",
-        K::InvalidFilename => "ENAMETOOLONG",
-        K::ResourceBusy => "EBUSY",
-        K::CrossesDevices => "EXDEV",
-        K::InvalidInput => "EINVAL",
-        K::QuotaExceeded => "EDQUOT",
-        _ => "EIO",
+    let by_errno = match err.raw_os_error() {
+        Some(1) => Some(("EPERM", "operation not permitted")),
+        Some(2) => Some(("ENOENT", "no such file or directory")),
+        Some(5) => Some(("EIO", "i/o error")),
+        Some(9) => Some(("EBADF", "bad file descriptor")),
+        Some(12) => Some(("ENOMEM", "not enough memory")),
+        Some(13) => Some(("EACCES", "permission denied")),
+        Some(16) => Some(("EBUSY", "resource busy or locked")),
+        Some(17) => Some(("EEXIST", "file already exists")),
+        Some(18) => Some(("EXDEV", "cross-device link not permitted")),
+        Some(20) => Some(("ENOTDIR", "not a directory")),
+        Some(21) => Some(("EISDIR", "illegal operation on a directory")),
+        Some(22) => Some(("EINVAL", "invalid argument")),
+        Some(23) => Some(("ENFILE", "file table overflow")),
+        Some(24) => Some(("EMFILE", "too many open files")),
+        Some(26) => Some(("ETXTBSY", "text file is busy")),
+        Some(27) => Some(("EFBIG", "file too large")),
+        Some(28) => Some(("ENOSPC", "no space left on device")),
+        Some(30) => Some(("EROFS", "read-only file system")),
+        Some(31) => Some(("EMLINK", "too many links")),
+        Some(36) => Some(("ENAMETOOLONG", "name too long")),
+        Some(39) => Some(("ENOTEMPTY", "directory not empty")),
+        Some(40) => Some(("ELOOP", "too many symbolic links encountered")),
+        _ => None,
     };
-    // Drop Rust's " (os error N)" suffix; node words these in lower case.
-    let mut text = err.to_string();
-    if let Some(i) = text.find(" (os error") {
-        text.truncate(i);
-    }
-    (code, text.to_lowercase())
+    by_errno.unwrap_or_else(|| match err.kind() {
+        K::NotFound => ("ENOENT", "no such file or directory"),
+        K::PermissionDenied => ("EACCES", "permission denied"),
+        K::AlreadyExists => ("EEXIST", "file already exists"),
+        K::IsADirectory => ("EISDIR", "illegal operation on a directory"),
+        K::NotADirectory => ("ENOTDIR", "not a directory"),
+        K::StorageFull => ("ENOSPC", "no space left on device"),
+        K::ReadOnlyFilesystem => ("EROFS", "read-only file system"),
+        K::DirectoryNotEmpty => ("ENOTEMPTY", "directory not empty"),
+        K::InvalidFilename => ("ENAMETOOLONG", "name too long"),
+        K::ResourceBusy => ("EBUSY", "resource busy or locked"),
+        K::CrossesDevices => ("EXDEV", "cross-device link not permitted"),
+        K::InvalidInput => ("EINVAL", "invalid argument"),
+        _ => ("EIO", "i/o error"),
+    })
 }
 
 impl From<rusqlite::Error> for Error {
@@ -157,8 +205,18 @@ impl From<rusqlite::Error> for Error {
                     code: "ERR_SQLITE_ERROR",
                     message,
                     sqlite: Some((e.extended_code, errstr)),
+                    fs: None,
                 }
             }
+            // A statement that fails to prepare: node:sqlite reports sqlite3_errmsg alone, without
+            // rusqlite's " in <sql> at offset N".
+            rusqlite::Error::SqlInputError { error, msg, .. } => Error {
+                kind: ErrorKind::Error,
+                code: "ERR_SQLITE_ERROR",
+                message: msg.clone(),
+                sqlite: Some((error.extended_code, errstr(error.extended_code))),
+                fs: None,
+            },
             _ => Error::new(ErrorKind::Error, "ERR_SQLITE_ERROR", err.to_string()),
         }
     }

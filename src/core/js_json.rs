@@ -6,7 +6,8 @@
 //! so the grammar check and number formatting here follow ECMAScript instead.
 
 use super::{Error, Result};
-use rusqlite::types::ValueRef;
+use rusqlite::types::{Value, ValueRef};
+use std::borrow::Cow;
 
 /// True when `JSON.parse(text)` succeeds and yields an object (not an array or primitive).
 pub fn is_object_text(text: &str) -> bool {
@@ -257,6 +258,24 @@ pub fn write_number(out: &mut String, n: f64) {
     }
 }
 
+/// A TEXT value as JavaScript sees it through node:sqlite, which reads the column as a C string:
+/// the text ends at the first NUL byte, and bytes that are not UTF-8 become U+FFFD.
+pub fn sqlite_text(bytes: &[u8]) -> Cow<'_, str> {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end])
+}
+
+/// A column value as node:sqlite reads it (TEXT per [`sqlite_text`]; the rest unchanged).
+pub fn sqlite_value(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Integer(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) => Value::Text(sqlite_text(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+    }
+}
+
 /// Largest integer a JavaScript number holds exactly.
 pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
@@ -271,7 +290,7 @@ pub fn write_sql_value(out: &mut String, v: ValueRef<'_>) -> Result<()> {
             out.push_str(&i.to_string());
         }
         ValueRef::Real(f) => write_number(out, f),
-        ValueRef::Text(t) => write_string(out, &String::from_utf8_lossy(t)),
+        ValueRef::Text(t) => write_string(out, &sqlite_text(t)),
         ValueRef::Blob(bytes) => {
             // node:sqlite returns a Uint8Array, which stringifies as {"0":b0,"1":b1,...}.
             out.push('{');
@@ -351,6 +370,7 @@ mod tests {
         assert_eq!(w(ValueRef::Blob(&[1, 255])).unwrap(), "{\"0\":1,\"1\":255}");
         assert_eq!(w(ValueRef::Blob(&[])).unwrap(), "{}");
         assert_eq!(w(ValueRef::Text(b"A\xffB")).unwrap(), "\"A\u{fffd}B\"");
+        assert_eq!(w(ValueRef::Text(b"A\0B")).unwrap(), "\"A\"");
         assert_eq!(w(ValueRef::Integer(-MAX_SAFE_INTEGER)).unwrap(), "-9007199254740991");
         assert_eq!(w(ValueRef::Integer(1 << 53)).unwrap_err().code, "ERR_OUT_OF_RANGE");
     }

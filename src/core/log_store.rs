@@ -1,7 +1,7 @@
 //! The append-only log table, the `meta` key-value table and the `workflow_runs` view, on one
 //! SQLite connection in WAL mode with SQLite's default (FULL) synchronous durability.
 
-use super::js_json::{self, MAX_SAFE_INTEGER};
+use super::js_json::{self, sqlite_text, sqlite_value, MAX_SAFE_INTEGER};
 use super::schema;
 use super::utc_day::MAX_TIME_MS;
 use super::{Error, Result};
@@ -91,8 +91,9 @@ pub struct LogQuery {
     pub ref_id: Option<Option<String>>,
     pub since: Option<Option<f64>>,
     pub until: Option<Option<f64>>,
-    /// Negative means no limit, as in SQLite.
-    pub limit: Option<i64>,
+    /// Negative means no limit, as in SQLite. The reference splices `${limit}` into the SQL text,
+    /// so a number that is not an integer fails the way that SQL fails (see `query`).
+    pub limit: Option<f64>,
 }
 
 /// A row as SQLite holds it; columns keep their storage class so the N-API layer can produce the
@@ -177,36 +178,36 @@ pub fn js_display(v: ValueRef<'_>) -> String {
         ValueRef::Null => "null".into(),
         ValueRef::Integer(i) => i.to_string(),
         ValueRef::Real(f) => js_number(f),
-        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+        ValueRef::Text(t) => sqlite_text(t).into_owned(),
         ValueRef::Blob(b) => b.iter().map(u8::to_string).collect::<Vec<_>>().join(","),
     }
 }
 
 fn row_to_log(row: &rusqlite::Row<'_>) -> rusqlite::Result<LogRow> {
     Ok(LogRow {
-        id: row.get(0)?,
-        source: row.get(1)?,
-        kind: row.get(2)?,
-        ref_id: row.get(3)?,
-        payload: row.get(4)?,
-        timestamp: row.get(5)?,
+        id: sqlite_value(row.get_ref(0)?),
+        source: sqlite_value(row.get_ref(1)?),
+        kind: sqlite_value(row.get_ref(2)?),
+        ref_id: sqlite_value(row.get_ref(3)?),
+        payload: sqlite_value(row.get_ref(4)?),
+        timestamp: sqlite_value(row.get_ref(5)?),
     })
 }
 
 fn row_to_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<WorkflowRunRow>> {
     let status = match row.get_ref(2)? {
-        ValueRef::Text(t) => std::str::from_utf8(t).ok().and_then(WorkflowRunStatus::parse),
+        ValueRef::Text(t) => WorkflowRunStatus::parse(&sqlite_text(t)),
         _ => None,
     };
     let Some(status) = status else {
         return Ok(Err(Error::invalid_workflow_status(&js_display(row.get_ref(2)?))));
     };
     Ok(Ok(WorkflowRunRow {
-        run_id: row.get(0)?,
-        workflow: row.get(1)?,
+        run_id: sqlite_value(row.get_ref(0)?),
+        workflow: sqlite_value(row.get_ref(1)?),
         status,
-        timestamp: row.get(3)?,
-        exit_code: row.get(4)?,
+        timestamp: sqlite_value(row.get_ref(3)?),
+        exit_code: sqlite_value(row.get_ref(4)?),
     }))
 }
 
@@ -214,7 +215,7 @@ fn row_to_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<WorkflowRunRow
 fn object_payload(v: ValueRef<'_>) -> Option<String> {
     match v {
         ValueRef::Text(t) => {
-            let s = String::from_utf8_lossy(t);
+            let s = sqlite_text(t);
             js_json::is_object_text(&s).then(|| s.into_owned())
         }
         // node:sqlite hands back numbers or a Uint8Array; neither parses to an object.
@@ -233,7 +234,15 @@ impl LogStore {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&path, flags)?;
+        let conn = Connection::open_with_flags(&path, flags).map_err(|e| match e {
+            // rusqlite appends ": <path>" to open failures; node:sqlite reports sqlite3_errmsg alone.
+            rusqlite::Error::SqliteFailure(code, Some(msg)) => {
+                let suffix = format!(": {}", path.to_string_lossy());
+                let msg = msg.strip_suffix(&suffix).map_or(msg.clone(), str::to_owned);
+                rusqlite::Error::SqliteFailure(code, Some(msg))
+            }
+            other => other,
+        })?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(32);
         conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
@@ -312,25 +321,34 @@ impl LogStore {
         }
         sql.push_str(" ORDER BY id ASC");
         if let Some(limit) = q.limit {
-            sql.push_str(" LIMIT ?");
-            args.push(Value::Integer(limit));
+            // Written into the SQL as JavaScript writes the number, so 1.5, 1e+21, NaN or Infinity
+            // raise the same SQLite error as in the reference ("datatype mismatch", "no such
+            // column: NaN"). The text is only ever digits, '.', 'e', '+', '-', NaN or Infinity.
+            sql.push_str(" LIMIT ");
+            sql.push_str(&js_number(limit));
         }
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args), row_to_log)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// The value as JavaScript's `String(value)` shows it (what the reference's archive checks).
     pub fn get_meta(&self, key: &str) -> Result<Option<String>> {
-        let conn = self.stmt_conn()?;
-        let v: Option<Value> = conn
-            .prepare_cached(schema::GET_META)?
-            .query_row([key], |r| r.get(0))
-            .optional()?;
-        Ok(match v {
+        Ok(match self.get_meta_value(key)? {
             None | Some(Value::Null) => None,
             Some(Value::Text(s)) => Some(s),
             Some(other) => Some(js_display((&other).into())),
         })
+    }
+
+    /// The stored value as node:sqlite reads it: another writer can leave a BLOB in `meta.value`,
+    /// which the reference's `getMeta` returns as a Uint8Array.
+    pub fn get_meta_value(&self, key: &str) -> Result<Option<Value>> {
+        let conn = self.stmt_conn()?;
+        Ok(conn
+            .prepare_cached(schema::GET_META)?
+            .query_row([key], |r| Ok(sqlite_value(r.get_ref(0)?)))
+            .optional()?)
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
@@ -437,7 +455,8 @@ impl LogStore {
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             if let Some(payload) = object_payload(row.get_ref(2)?) {
-                out.push(RoundRow { round: row.get(3)?, log_id: row.get(0)?, timestamp: row.get(1)?, payload });
+                let (log_id, timestamp) = (sqlite_value(row.get_ref(0)?), sqlite_value(row.get_ref(1)?));
+                out.push(RoundRow { round: row.get(3)?, log_id, timestamp, payload });
             }
         }
         Ok(out)

@@ -7,6 +7,16 @@ use napi::{JsError, JsRangeError, JsTypeError, Status};
 
 /// Throws `e` into JavaScript and returns the error that tells napi an exception is pending.
 pub fn throw(env: &Env, e: CoreError) -> napi::Error {
+    throw_with(env, e, None)
+}
+
+/// Like [`throw`], with `message` (UTF-16) in place of the core's: a string argument that holds a
+/// lone surrogate reaches Rust with U+FFFD in its place, and the reference quotes it as given.
+pub fn throw_with_message(env: &Env, e: CoreError, message: &[u16]) -> napi::Error {
+    throw_with(env, e, Some(message))
+}
+
+fn throw_with(env: &Env, e: CoreError, message: Option<&[u16]>) -> napi::Error {
     let base = napi::Error::new(e.code.to_string(), e.message);
     let value = match e.kind {
         ErrorKind::TypeError => JsTypeError::from(base).into_unknown(*env),
@@ -15,6 +25,16 @@ pub fn throw(env: &Env, e: CoreError) -> napi::Error {
     };
     // SAFETY: napi_create_*error always returns an object.
     let mut obj: Object = unsafe { value.cast() }.expect("error value is an object");
+    if let Some(m) = message.and_then(|m| env.create_string_utf16(m).ok()) {
+        let _ = obj.set_named_property("message", m);
+    }
+    if let Some(fs) = e.fs {
+        let _ = obj.set_named_property("errno", fs.errno);
+        let _ = obj.set_named_property("syscall", fs.syscall);
+        if let Some(path) = fs.path {
+            let _ = obj.set_named_property("path", path);
+        }
+    }
     if let Some((errcode, errstr)) = e.sqlite {
         let _ = obj.set_named_property("errcode", errcode);
         let _ = obj.set_named_property("errstr", errstr);

@@ -7,6 +7,7 @@ use crate::core::log_store::{LogQuery, LogRow, LogStore, NewEntry, RunUpdate, Wo
 use crate::core::{Error, Result};
 use napi::bindgen_prelude::{Array, Env, JsObjectValue, Object, Unknown};
 use napi_derive::napi;
+use rusqlite::types::Value;
 use std::path::Path;
 
 #[napi]
@@ -150,14 +151,7 @@ impl NativeLogStore {
             let ref_id = opt_field(&f, "refId", "filter.refId", text)?;
             let since = opt_field(&f, "since", "filter.since", num)?;
             let until = opt_field(&f, "until", "filter.until", num)?;
-            let limit = opt_field(&f, "limit", "filter.limit", |v, n| {
-                let x = convert::number(v, n)?;
-                // The reference splices the number into SQL text; only integers make valid SQL.
-                if x.fract() != 0.0 || !x.is_finite() || x.abs() >= 9.2e18 {
-                    return Err(Error::out_of_range(n, "an integer", &x.to_string()));
-                }
-                Ok(x as i64)
-            })?;
+            let limit = opt_field(&f, "limit", "filter.limit", convert::number)?;
             LogQuery {
                 source: source.or_throw(env)?,
                 kind: kind.or_throw(env)?,
@@ -176,10 +170,11 @@ impl NativeLogStore {
     }
 
     #[napi(catch_unwind)]
-    pub fn get_meta(&self, env: Env, key: Unknown) -> napi::Result<Option<String>> {
+    pub fn get_meta(&self, env: Env, key: Unknown) -> napi::Result<SqlJs> {
         self.inner.check_statements().or_throw(&env)?;
         let key = convert::string(key, "key").or_throw(&env)?;
-        self.inner.get_meta(&key).or_throw(&env)
+        let value = self.inner.get_meta_value(&key).or_throw(&env)?;
+        SqlJs::from_sql(value.unwrap_or(Value::Null)).or_throw(&env)
     }
 
     #[napi(catch_unwind)]

@@ -1,9 +1,10 @@
 //! The UTC-day helpers and archive constants, exported as the reference exports them.
 
 use super::convert;
-use super::errors::OrThrow;
+use super::errors::{self, OrThrow};
 use crate::core::utc_day;
-use napi::bindgen_prelude::{Env, Unknown};
+use napi::bindgen_prelude::{Env, Unknown, Utf16String};
+use napi::ValueType;
 use napi_derive::napi;
 
 #[napi]
@@ -12,8 +13,28 @@ pub const LOG_ARCHIVE_META_KEY: &str = utc_day::LOG_ARCHIVE_META_KEY;
 #[napi]
 pub const DEFAULT_LOG_RETENTION_MS: i64 = utc_day::DEFAULT_LOG_RETENTION_MS;
 
+/// A string argument as JavaScript holds it, UTF-16 code units, lone surrogates included.
+fn utf16_arg(env: &Env, v: Unknown, name: &str) -> napi::Result<Utf16String> {
+    if v.get_type()? != ValueType::String {
+        return convert::string(v, name).map(Utf16String::from).or_throw(env);
+    }
+    // SAFETY: the value is a string.
+    unsafe { v.cast::<Utf16String>() }
+}
+
 fn day_arg(env: &Env, day: Unknown) -> napi::Result<String> {
-    convert::string(day, "day").or_throw(env)
+    let units = utf16_arg(env, day, "day")?;
+    match String::from_utf16(&units) {
+        Ok(s) => Ok(s),
+        // Not well-formed UTF-16, so not `YYYY-MM-DD` either: the reference's shape error, quoting
+        // the argument exactly.
+        Err(_) => {
+            let e = utc_day::assert_valid_utc_day(&String::from_utf16_lossy(&units)).unwrap_err();
+            let prefix = "Invalid UTC day (expected YYYY-MM-DD): ";
+            let message: Vec<u16> = prefix.encode_utf16().chain(units.iter().copied()).collect();
+            Err(errors::throw_with_message(env, e, &message))
+        }
+    }
 }
 
 #[napi(catch_unwind)]
@@ -55,7 +76,8 @@ pub fn last_archivable_utc_day(env: Env, boundary_ms: Unknown) -> napi::Result<S
 
 #[napi(catch_unwind)]
 pub fn compare_iso_days(env: Env, a: Unknown, b: Unknown) -> napi::Result<i32> {
-    let a = convert::string(a, "a").or_throw(&env)?;
-    let b = convert::string(b, "b").or_throw(&env)?;
-    Ok(utc_day::compare_iso_days(&a, &b) as i32)
+    // Compared as JavaScript's `<` does, code unit by code unit, so lone surrogates order as there.
+    let a = utf16_arg(&env, a, "a")?;
+    let b = utf16_arg(&env, b, "b")?;
+    Ok(a[..].cmp(&b[..]) as i32)
 }

@@ -1,0 +1,3 @@
+import { defineScenarios } from './support/scenarios';
+
+defineScenarios('scenarios-even', 0);

@@ -16,39 +16,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The reference's DDL (and our `src/core/schema.rs`), verbatim.
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS logs (
-  id         INTEGER PRIMARY KEY AUTOINCREMENT,
-  source     TEXT NOT NULL,
-  type       TEXT NOT NULL,
-  ref_id     TEXT,
-  payload    TEXT,
-  timestamp  INTEGER NOT NULL
-);
-
-CREATE INDEX IF NOT EXISTS idx_logs_source_type ON logs(source, type);
-CREATE INDEX IF NOT EXISTS idx_logs_timestamp ON logs(timestamp);
-CREATE INDEX IF NOT EXISTS idx_logs_ref_id ON logs(ref_id);
-
-CREATE TABLE IF NOT EXISTS meta (
-  key   TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS workflow_runs (
-  run_id    TEXT PRIMARY KEY,
-  workflow  TEXT NOT NULL,
-  status    TEXT NOT NULL,
-  timestamp INTEGER NOT NULL,
-  exit_code INTEGER
-);
-
-CREATE INDEX IF NOT EXISTS idx_workflow_runs_status ON workflow_runs(status);
-CREATE INDEX IF NOT EXISTS idx_workflow_runs_workflow ON workflow_runs(workflow);
-";
-const INSERT_LOG: &str =
-    "INSERT INTO logs (source, type, ref_id, payload, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)";
+// The store's own DDL and insert, so the floor runs exactly the SQL the addon runs.
+use nerve_store::core::schema::{INSERT_LOG, SCHEMA};
 const SELECT_ALL: &str =
     "SELECT id, source, type, ref_id, payload, timestamp FROM logs  ORDER BY id ASC ";
 

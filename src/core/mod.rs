@@ -5,7 +5,7 @@ pub mod blob_store;
 pub mod error;
 pub mod js_json;
 pub mod log_store;
-mod schema;
+pub mod schema;
 pub mod utc_day;
 
 pub use error::{Error, ErrorKind, Result};

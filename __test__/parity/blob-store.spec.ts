@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { capture, errorView, type Outcome, showOutcome } from './support/canon';
+import { capture, codeAdded, type Outcome, showOutcome } from './support/canon';
 import { strArb } from './support/gen';
 import { ours, reference, tree } from './support/harness';
-import { divergence, reportStats, stats } from './support/stats';
+import { reportStats, stats } from './support/stats';
 
 const SEED = 424_242;
 let dir = '';
@@ -27,16 +27,7 @@ function compare(what: string, r: Outcome, o: Outcome): void {
   stats.comparisons += 1;
   const a = showOutcome(r).split(join(dir, 'ref')).join('<ROOT>');
   const b = showOutcome(o).split(join(dir, 'ours')).join('<ROOT>');
-  if (a === b) return;
-  if (!r.ok && !o.ok) {
-    const rv = errorView(r.error);
-    const ov = errorView(o.error);
-    const msg = (v: typeof rv, side: string) => v.message.split(join(dir, side)).join('<ROOT>');
-    if (rv.cls === ov.cls && msg(rv, 'ref') === msg(ov, 'ours') && rv.code === undefined && ov.code !== undefined) {
-      divergence(`error-code-added(${String(ov.code)})`);
-      return;
-    }
-  }
+  if (a === b || codeAdded(r, o, { ref: join(dir, 'ref'), ours: join(dir, 'ours') })) return;
   if (problems.length < 20) problems.push(`${what}\n    reference: ${a}\n    ours:      ${b}`);
 }
 

@@ -3,10 +3,10 @@
 // beyond Date's range.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canon, capture, errorView, showOutcome } from './support/canon';
+import { canon, capture, codeAdded, showOutcome } from './support/canon';
 import { DAY, dayArb, dayCallArb, msArb, strArb } from './support/gen';
 import { ours, reference } from './support/harness';
-import { divergence, reportStats, stats } from './support/stats';
+import { reportStats, stats } from './support/stats';
 
 const SEED = 20_261_122;
 
@@ -16,15 +16,8 @@ function same(fn: string, args: unknown[]): string | null {
   stats.comparisons += 1;
   const a = showOutcome(r);
   const b = showOutcome(o);
-  if (a === b) return null;
-  if (!r.ok && !o.ok) {
-    const rv = errorView(r.error);
-    const ov = errorView(o.error);
-    if (rv.cls === ov.cls && rv.message === ov.message && rv.code === undefined && ov.code !== undefined) {
-      divergence(`error-code-added(${String(ov.code)})`);
-      return null;
-    }
-  }
+  // The reference's own errors (Date's RangeError, its plain Errors) carry no `code`; ours add one.
+  if (a === b || codeAdded(r, o)) return null;
   return `${fn}(${fc.stringify(args)})\n    reference: ${a}\n    ours:      ${b}`;
 }
 

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { capture, errorView, type Outcome, showOutcome } from './support/canon';
+import { capture, codeAdded, type Outcome, showOutcome } from './support/canon';
 import { dumpDb, ours, reference } from './support/harness';
-import { divergence, reportStats, stats } from './support/stats';
+import { reportStats, stats } from './support/stats';
 
 type Mod = typeof reference;
 let dir = '';
@@ -24,15 +24,7 @@ function compare(what: string, r: Outcome, o: Outcome): void {
   stats.comparisons += 1;
   const a = showOutcome(r).split(join(dir, 'ref')).join('<ROOT>');
   const b = showOutcome(o).split(join(dir, 'ours')).join('<ROOT>');
-  if (a === b) return;
-  if (!r.ok && !o.ok) {
-    const rv = errorView(r.error);
-    const ov = errorView(o.error);
-    if (rv.cls === ov.cls && rv.message === ov.message && rv.code === undefined && ov.code !== undefined) {
-      divergence(`error-code-added(${String(ov.code)})`);
-      return;
-    }
-  }
+  if (a === b || codeAdded(r, o)) return;
   problems.push(`${what}\n    reference: ${a}\n    ours:      ${b}`);
 }
 

@@ -2,6 +2,8 @@
 // exactly when a caller could not tell them apart: key order, own vs. missing keys, `undefined`
 // vs. `null`, -0, NaN, the class of byte arrays and the prototype of objects all show.
 
+import { divergence } from './stats';
+
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
@@ -134,4 +136,24 @@ export function capture(fn: () => unknown): Outcome {
 
 export function showOutcome(o: Outcome): string {
   return o.ok ? `returned ${canon(o.value)}` : `threw ${canonError(o.error)}`;
+}
+
+/** Where each side's files live, so that paths in error messages compare as `<ROOT>`. */
+export type Roots = { ref: string; ours: string };
+
+/**
+ * The one difference two failures may show: the reference's error has no `code` and ours adds
+ * one, with the same class, message (each side's root written as `<ROOT>` when `roots` is given)
+ * and `errcode`. Counts it as an allowed divergence and returns true.
+ */
+export function codeAdded(r: Outcome, o: Outcome, roots?: Roots): boolean {
+  if (r.ok || o.ok) return false;
+  const rv = errorView(r.error);
+  const ov = errorView(o.error);
+  const msg = (m: string, root: string | undefined) => (root === undefined ? m : m.split(root).join('<ROOT>'));
+  const same =
+    rv.cls === ov.cls && msg(rv.message, roots?.ref) === msg(ov.message, roots?.ours) && rv.errcode === ov.errcode;
+  if (!same || rv.code !== undefined || ov.code === undefined) return false;
+  divergence(`error-code-added(${String(ov.code)})`);
+  return true;
 }

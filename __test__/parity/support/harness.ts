@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import fc from 'fast-check';
 import * as reference from '@uncaged/nerve-store';
-import { canon, capture, errorView, type Outcome, showOutcome } from './canon';
+import { canon, capture, codeAdded, errorView, type Outcome, showOutcome } from './canon';
 import { contentBytes, ctxArb, type Ctx, materialize, type Op, opArb, type Profile, RUN_IDS } from './gen';
 import { divergence, stats } from './stats';
 
@@ -224,18 +224,9 @@ export class Scenario {
     }
     const a = this.norm(rSide, r);
     const b = this.norm(this.ours, o);
-    if (a === b) return;
-    if (!r.ok && !o.ok) {
-      const rv = errorView(r.error);
-      const ov = errorView(o.error);
-      const sameMessage = rv.message.split(rSide.root).join('<ROOT>') === ov.message.split(this.ours.root).join('<ROOT>');
-      if (rv.cls === ov.cls && sameMessage && rv.code === undefined && ov.code !== undefined && rv.errcode === ov.errcode) {
-        // The reference's own errors (Date's RangeError, its plain Errors) carry no `code`; ours
-        // add one. Same class and message, so counted rather than failed.
-        divergence(`error-code-added(${String(ov.code)})`);
-        return;
-      }
-    }
+    // The reference's own errors (Date's RangeError, its plain Errors) carry no `code`; ours add
+    // one. Same class and message, so counted rather than failed.
+    if (a === b || codeAdded(r, o, { ref: rSide.root, ours: this.ours.root })) return;
     this.mismatch(what, a, b);
   }
 

@@ -6,6 +6,7 @@ use crate::core::{Error, Result};
 use napi::bindgen_prelude::{FromNapiValue, Null, Object, ToNapiValue, Uint8Array, Unknown};
 use napi::{sys, JsValue, ValueType};
 use rusqlite::types::Value;
+use std::borrow::Cow;
 
 fn received(v: &Unknown<'_>) -> String {
     match v.get_type() {
@@ -91,19 +92,16 @@ pub fn field<'a>(obj: &Object<'a>, key: &str) -> napi::Result<Unknown<'a>> {
     obj.get_named_property::<Unknown>(key)
 }
 
-/// Bytes of a string (UTF-8) or a Uint8Array/Buffer, copied.
-pub fn bytes(v: Unknown<'_>, name: &str) -> Result<Vec<u8>> {
+/// Bytes of a string (UTF-8, owned) or of a Uint8Array/Buffer (borrowed for the call, not copied).
+pub fn bytes<'a>(v: Unknown<'a>, name: &str) -> Result<Cow<'a, [u8]>> {
     let expected = "of type string or an instance of Buffer or Uint8Array";
     match kind(&v) {
-        ValueType::String => Ok(string(v, name)?.into_bytes()),
-        ValueType::Object => {
-            let env = v.value().env;
-            let raw = v.raw();
-            match unsafe { <&[u8]>::from_napi_value(env, raw) } {
-                Ok(slice) => Ok(slice.to_vec()),
-                Err(_) => Err(Error::arg_type(name, expected, &received(&v))),
-            }
-        }
+        ValueType::String => Ok(Cow::Owned(string(v, name)?.into_bytes())),
+        // SAFETY: the view stays alive, and unmoved, for the native call that holds `v`.
+        ValueType::Object => match unsafe { <&[u8]>::from_napi_value(v.value().env, v.raw()) } {
+            Ok(slice) => Ok(Cow::Borrowed(slice)),
+            Err(_) => Err(Error::arg_type(name, expected, &received(&v))),
+        },
         _ => Err(Error::arg_type(name, expected, &received(&v))),
     }
 }

@@ -15,7 +15,8 @@ pub struct NativeLogStore {
     inner: LogStore,
 }
 
-fn entry_from(entry: &Object<'_>) -> napi::Result<Result<NewEntry>> {
+/// Reads every field before converting any, as the reference does when it builds its bind object.
+fn entry_from(env: &Env, entry: &Object<'_>) -> napi::Result<NewEntry> {
     let (source, kind, ref_id, payload, timestamp) = (
         field(entry, "source")?,
         field(entry, "type")?,
@@ -23,18 +24,16 @@ fn entry_from(entry: &Object<'_>) -> napi::Result<Result<NewEntry>> {
         field(entry, "payload")?,
         field(entry, "timestamp")?,
     );
-    Ok((|| {
-        Ok(NewEntry {
-            source: convert::string(source, "entry.source")?,
-            kind: convert::string(kind, "entry.type")?,
-            ref_id: convert::nullable_string(ref_id, "entry.refId")?,
-            payload: convert::nullable_string(payload, "entry.payload")?,
-            timestamp: convert::number(timestamp, "entry.timestamp")?,
-        })
-    })())
+    Ok(NewEntry {
+        source: convert::string(source, "entry.source").or_throw(env)?,
+        kind: convert::string(kind, "entry.type").or_throw(env)?,
+        ref_id: convert::nullable_string(ref_id, "entry.refId").or_throw(env)?,
+        payload: convert::nullable_string(payload, "entry.payload").or_throw(env)?,
+        timestamp: convert::number(timestamp, "entry.timestamp").or_throw(env)?,
+    })
 }
 
-fn run_from(run: &Object<'_>) -> napi::Result<Result<RunUpdate>> {
+fn run_from(env: &Env, run: &Object<'_>) -> napi::Result<RunUpdate> {
     let (run_id, workflow, status, timestamp, exit_code) = (
         field(run, "runId")?,
         field(run, "workflow")?,
@@ -42,83 +41,73 @@ fn run_from(run: &Object<'_>) -> napi::Result<Result<RunUpdate>> {
         field(run, "timestamp")?,
         field(run, "exitCode")?,
     );
-    Ok((|| {
-        let status_text = convert::string(status, "run.status")?;
-        let status = WorkflowRunStatus::parse(&status_text).ok_or_else(|| {
+    let status_text = convert::string(status, "run.status").or_throw(env)?;
+    let status = WorkflowRunStatus::parse(&status_text)
+        .ok_or_else(|| {
             let names: Vec<_> = WorkflowRunStatus::ALL.iter().map(|s| format!("'{}'", s.as_str())).collect();
             Error::arg_value("run.status", &format!("one of {}", names.join(", ")), &format!("'{status_text}'"))
-        })?;
-        Ok(RunUpdate {
-            run_id: convert::string(run_id, "run.runId")?,
-            workflow: convert::string(workflow, "run.workflow")?,
-            status,
-            timestamp: convert::number(timestamp, "run.timestamp")?,
-            exit_code: convert::nullable_number(exit_code, "run.exitCode")?,
         })
-    })())
+        .or_throw(env)?;
+    Ok(RunUpdate {
+        run_id: convert::string(run_id, "run.runId").or_throw(env)?,
+        workflow: convert::string(workflow, "run.workflow").or_throw(env)?,
+        status,
+        timestamp: convert::number(timestamp, "run.timestamp").or_throw(env)?,
+        exit_code: convert::nullable_number(exit_code, "run.exitCode").or_throw(env)?,
+    })
 }
 
-fn log_row_object<'e>(env: &'e Env, row: LogRow) -> napi::Result<Result<Object<'e>>> {
-    let values = [row.id, row.source, row.kind, row.ref_id, row.payload, row.timestamp];
-    let mut obj = Object::new(env)?;
-    for (key, v) in ["id", "source", "type", "refId", "payload", "timestamp"].into_iter().zip(values) {
-        match SqlJs::from_sql(v) {
-            Ok(js) => obj.set_named_property(key, js)?,
-            Err(e) => return Ok(Err(e)),
-        }
-    }
-    Ok(Ok(obj))
+/// `obj[key] = v` with the JavaScript value node:sqlite would give for `v`.
+fn set_sql(env: &Env, obj: &mut Object<'_>, key: &str, v: Value) -> napi::Result<()> {
+    obj.set_named_property(key, SqlJs::from_sql(v).or_throw(env)?)
 }
 
-fn run_object<'e>(env: &'e Env, row: WorkflowRunRow) -> napi::Result<Result<Object<'e>>> {
+fn log_row_object<'e>(env: &'e Env, row: LogRow) -> napi::Result<Object<'e>> {
     let mut obj = Object::new(env)?;
-    let fields = [("runId", row.run_id), ("workflow", row.workflow)];
-    for (key, v) in fields {
-        match SqlJs::from_sql(v) {
-            Ok(js) => obj.set_named_property(key, js)?,
-            Err(e) => return Ok(Err(e)),
-        }
-    }
+    set_sql(env, &mut obj, "id", row.id)?;
+    set_sql(env, &mut obj, "source", row.source)?;
+    set_sql(env, &mut obj, "type", row.kind)?;
+    set_sql(env, &mut obj, "refId", row.ref_id)?;
+    set_sql(env, &mut obj, "payload", row.payload)?;
+    set_sql(env, &mut obj, "timestamp", row.timestamp)?;
+    Ok(obj)
+}
+
+fn run_object<'e>(env: &'e Env, row: WorkflowRunRow) -> napi::Result<Object<'e>> {
+    let mut obj = Object::new(env)?;
+    set_sql(env, &mut obj, "runId", row.run_id)?;
+    set_sql(env, &mut obj, "workflow", row.workflow)?;
     obj.set_named_property("status", row.status.as_str())?;
-    for (key, v) in [("timestamp", row.timestamp), ("exitCode", row.exit_code)] {
-        match SqlJs::from_sql(v) {
-            Ok(js) => obj.set_named_property(key, js)?,
-            Err(e) => return Ok(Err(e)),
-        }
-    }
-    Ok(Ok(obj))
+    set_sql(env, &mut obj, "timestamp", row.timestamp)?;
+    set_sql(env, &mut obj, "exitCode", row.exit_code)?;
+    Ok(obj)
 }
 
 fn run_array<'e>(env: &'e Env, rows: Vec<WorkflowRunRow>) -> napi::Result<Array<'e>> {
     let mut arr = env.create_array(rows.len() as u32)?;
     for (i, row) in rows.into_iter().enumerate() {
-        arr.set(i as u32, run_object(env, row)?.or_throw(env)?)?;
+        arr.set(i as u32, run_object(env, row)?)?;
     }
     Ok(arr)
 }
 
 /// `[p1,p2,...]`: one `JSON.parse` in the facade yields every payload, with JavaScript's own rules.
 fn json_array(payloads: Vec<String>) -> String {
-    let mut out = String::with_capacity(payloads.iter().map(|p| p.len() + 1).sum::<usize>() + 2);
-    out.push('[');
-    for (i, p) in payloads.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(p);
-    }
-    out.push(']');
-    out
+    format!("[{}]", payloads.join(","))
 }
 
-fn opt_field<'a, T>(
-    obj: &Object<'a>,
-    key: &str,
-    name: &str,
-    f: impl FnOnce(Unknown<'a>, &str) -> Result<T>,
-) -> napi::Result<Result<Option<T>>> {
-    let v = field(obj, key)?;
-    Ok(convert::optional(v, |v| f(v, name)))
+/// An optional argument: `None` when `undefined`, else converted by `f`.
+fn optional<'a, T>(env: &Env, v: Unknown<'a>, name: &str, f: impl FnOnce(Unknown<'a>, &str) -> Result<T>) -> napi::Result<Option<T>> {
+    convert::optional(v, |v| f(v, name)).or_throw(env)
+}
+
+impl NativeLogStore {
+    /// A string argument of a call that node:sqlite serves from a prepared statement: on a closed
+    /// store that fails first, whatever the argument.
+    fn stmt_string_arg(&self, env: &Env, v: Unknown<'_>, name: &str) -> napi::Result<String> {
+        self.inner.check_statements().or_throw(env)?;
+        convert::string(v, name).or_throw(env)
+    }
 }
 
 #[napi]
@@ -134,7 +123,7 @@ impl NativeLogStore {
     pub fn append(&self, env: Env, entry: Unknown) -> napi::Result<f64> {
         let entry = convert::object(entry, "entry").or_throw(&env)?;
         self.inner.check_statements().or_throw(&env)?;
-        let entry = entry_from(&entry)?.or_throw(&env)?;
+        let entry = entry_from(&env, &entry)?;
         self.inner.append(&entry).map(|id| id as f64).or_throw(&env)
     }
 
@@ -144,43 +133,38 @@ impl NativeLogStore {
             LogQuery::default()
         } else {
             let f = convert::object(filter, "filter").or_throw(env)?;
+            // Every field is read before any is converted, as the reference builds its WHERE first.
+            let [source, kind, ref_id, since, until, limit] =
+                ["source", "type", "refId", "since", "until", "limit"].map(|k| field(&f, k));
             let text = |v: Unknown, n: &str| convert::nullable_string(v, n);
             let num = |v: Unknown, n: &str| convert::nullable_number(v, n);
-            let source = opt_field(&f, "source", "filter.source", text)?;
-            let kind = opt_field(&f, "type", "filter.type", text)?;
-            let ref_id = opt_field(&f, "refId", "filter.refId", text)?;
-            let since = opt_field(&f, "since", "filter.since", num)?;
-            let until = opt_field(&f, "until", "filter.until", num)?;
-            let limit = opt_field(&f, "limit", "filter.limit", convert::number)?;
             LogQuery {
-                source: source.or_throw(env)?,
-                kind: kind.or_throw(env)?,
-                ref_id: ref_id.or_throw(env)?,
-                since: since.or_throw(env)?,
-                until: until.or_throw(env)?,
-                limit: limit.or_throw(env)?,
+                source: optional(env, source?, "filter.source", text)?,
+                kind: optional(env, kind?, "filter.type", text)?,
+                ref_id: optional(env, ref_id?, "filter.refId", text)?,
+                since: optional(env, since?, "filter.since", num)?,
+                until: optional(env, until?, "filter.until", num)?,
+                limit: optional(env, limit?, "filter.limit", convert::number)?,
             }
         };
         let rows = self.inner.query(&q).or_throw(env)?;
         let mut arr = env.create_array(rows.len() as u32)?;
         for (i, row) in rows.into_iter().enumerate() {
-            arr.set(i as u32, log_row_object(env, row)?.or_throw(env)?)?;
+            arr.set(i as u32, log_row_object(env, row)?)?;
         }
         Ok(arr)
     }
 
     #[napi(catch_unwind)]
     pub fn get_meta(&self, env: Env, key: Unknown) -> napi::Result<SqlJs> {
-        self.inner.check_statements().or_throw(&env)?;
-        let key = convert::string(key, "key").or_throw(&env)?;
+        let key = self.stmt_string_arg(&env, key, "key")?;
         let value = self.inner.get_meta_value(&key).or_throw(&env)?;
         SqlJs::from_sql(value.unwrap_or(Value::Null)).or_throw(&env)
     }
 
     #[napi(catch_unwind)]
     pub fn set_meta(&self, env: Env, key: Unknown, value: Unknown) -> napi::Result<()> {
-        self.inner.check_statements().or_throw(&env)?;
-        let key = convert::string(key, "key").or_throw(&env)?;
+        let key = self.stmt_string_arg(&env, key, "key")?;
         let value = convert::string(value, "value").or_throw(&env)?;
         self.inner.set_meta(&key, &value).or_throw(&env)
     }
@@ -190,17 +174,16 @@ impl NativeLogStore {
         self.inner.check_database().or_throw(&env)?;
         let entry = convert::object(entry, "entry").or_throw(&env)?;
         let run = convert::object(run, "run").or_throw(&env)?;
-        let entry = entry_from(&entry)?.or_throw(&env)?;
-        let run = run_from(&run)?.or_throw(&env)?;
+        let entry = entry_from(&env, &entry)?;
+        let run = run_from(&env, &run)?;
         self.inner.upsert_workflow_run(&entry, &run).map(|id| id as f64).or_throw(&env)
     }
 
     #[napi(catch_unwind)]
     pub fn get_workflow_run<'e>(&self, env: &'e Env, run_id: Unknown) -> napi::Result<Option<Object<'e>>> {
-        self.inner.check_statements().or_throw(env)?;
-        let run_id = convert::string(run_id, "runId").or_throw(env)?;
+        let run_id = self.stmt_string_arg(env, run_id, "runId")?;
         match self.inner.get_workflow_run(&run_id).or_throw(env)? {
-            Some(row) => Ok(Some(run_object(env, row)?.or_throw(env)?)),
+            Some(row) => Ok(Some(run_object(env, row)?)),
             None => Ok(None),
         }
     }
@@ -223,29 +206,25 @@ impl NativeLogStore {
 
     #[napi(catch_unwind)]
     pub fn trigger_payload(&self, env: Env, run_id: Unknown) -> napi::Result<Option<String>> {
-        self.inner.check_statements().or_throw(&env)?;
-        let run_id = convert::string(run_id, "runId").or_throw(&env)?;
+        let run_id = self.stmt_string_arg(&env, run_id, "runId")?;
         self.inner.trigger_payload(&run_id).or_throw(&env)
     }
 
     #[napi(catch_unwind)]
     pub fn thread_event_payloads(&self, env: Env, run_id: Unknown) -> napi::Result<String> {
-        self.inner.check_statements().or_throw(&env)?;
-        let run_id = convert::string(run_id, "runId").or_throw(&env)?;
+        let run_id = self.stmt_string_arg(&env, run_id, "runId")?;
         self.inner.thread_event_payloads(&run_id).map(json_array).or_throw(&env)
     }
 
     #[napi(catch_unwind)]
     pub fn thread_message_payloads(&self, env: Env, run_id: Unknown) -> napi::Result<String> {
-        self.inner.check_statements().or_throw(&env)?;
-        let run_id = convert::string(run_id, "runId").or_throw(&env)?;
+        let run_id = self.stmt_string_arg(&env, run_id, "runId")?;
         self.inner.thread_message_payloads(&run_id).map(json_array).or_throw(&env)
     }
 
     #[napi(catch_unwind)]
     pub fn thread_round_count(&self, env: Env, run_id: Unknown) -> napi::Result<f64> {
-        self.inner.check_statements().or_throw(&env)?;
-        let run_id = convert::string(run_id, "runId").or_throw(&env)?;
+        let run_id = self.stmt_string_arg(&env, run_id, "runId")?;
         self.inner.thread_round_count(&run_id).map(|c| c as f64).or_throw(&env)
     }
 
@@ -264,8 +243,8 @@ impl NativeLogStore {
         for (i, row) in rows.into_iter().enumerate() {
             let mut obj = Object::new(env)?;
             obj.set_named_property("round", row.round as f64)?;
-            obj.set_named_property("logId", SqlJs::from_sql(row.log_id).or_throw(env)?)?;
-            obj.set_named_property("timestamp", SqlJs::from_sql(row.timestamp).or_throw(env)?)?;
+            set_sql(env, &mut obj, "logId", row.log_id)?;
+            set_sql(env, &mut obj, "timestamp", row.timestamp)?;
             obj.set_named_property("payload", row.payload)?;
             arr.set(i as u32, obj)?;
         }
@@ -279,11 +258,10 @@ impl NativeLogStore {
             ArchiveOptions::default()
         } else {
             let o = convert::object(options, "options").or_throw(env)?;
-            let num = |v: Unknown, n: &str| convert::number(v, n);
-            let now = opt_field(&o, "now", "options.now", num)?.or_throw(env)?;
-            let vacuum = opt_field(&o, "vacuum", "options.vacuum", convert::boolean)?.or_throw(env)?;
-            let max_days = opt_field(&o, "maxDays", "options.maxDays", num)?.or_throw(env)?;
-            let retention_ms = opt_field(&o, "retentionMs", "options.retentionMs", num)?.or_throw(env)?;
+            let now = optional(env, field(&o, "now")?, "options.now", convert::number)?;
+            let vacuum = optional(env, field(&o, "vacuum")?, "options.vacuum", convert::boolean)?;
+            let max_days = optional(env, field(&o, "maxDays")?, "options.maxDays", convert::number)?;
+            let retention_ms = optional(env, field(&o, "retentionMs")?, "options.retentionMs", convert::number)?;
             ArchiveOptions { now, vacuum: vacuum.unwrap_or(false), max_days, retention_ms }
         };
         let result = self.inner.archive_logs(&opts, Path::new(&archive_dir)).or_throw(env)?;

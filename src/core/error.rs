@@ -151,47 +151,51 @@ impl Error {
 /// The code and libuv's wording (uv_strerror) that node:fs gives for an OS error. Numbers are
 /// Linux errno values, the only platform this package builds for.
 fn io_code(err: &std::io::Error) -> (&'static str, &'static str) {
-    use std::io::ErrorKind as K;
-    let by_errno = match err.raw_os_error() {
-        Some(1) => Some(("EPERM", "operation not permitted")),
-        Some(2) => Some(("ENOENT", "no such file or directory")),
-        Some(5) => Some(("EIO", "i/o error")),
-        Some(9) => Some(("EBADF", "bad file descriptor")),
-        Some(12) => Some(("ENOMEM", "not enough memory")),
-        Some(13) => Some(("EACCES", "permission denied")),
-        Some(16) => Some(("EBUSY", "resource busy or locked")),
-        Some(17) => Some(("EEXIST", "file already exists")),
-        Some(18) => Some(("EXDEV", "cross-device link not permitted")),
-        Some(20) => Some(("ENOTDIR", "not a directory")),
-        Some(21) => Some(("EISDIR", "illegal operation on a directory")),
-        Some(22) => Some(("EINVAL", "invalid argument")),
-        Some(23) => Some(("ENFILE", "file table overflow")),
-        Some(24) => Some(("EMFILE", "too many open files")),
-        Some(26) => Some(("ETXTBSY", "text file is busy")),
-        Some(27) => Some(("EFBIG", "file too large")),
-        Some(28) => Some(("ENOSPC", "no space left on device")),
-        Some(30) => Some(("EROFS", "read-only file system")),
-        Some(31) => Some(("EMLINK", "too many links")),
-        Some(36) => Some(("ENAMETOOLONG", "name too long")),
-        Some(39) => Some(("ENOTEMPTY", "directory not empty")),
-        Some(40) => Some(("ELOOP", "too many symbolic links encountered")),
-        _ => None,
-    };
-    by_errno.unwrap_or_else(|| match err.kind() {
-        K::NotFound => ("ENOENT", "no such file or directory"),
-        K::PermissionDenied => ("EACCES", "permission denied"),
-        K::AlreadyExists => ("EEXIST", "file already exists"),
-        K::IsADirectory => ("EISDIR", "illegal operation on a directory"),
-        K::NotADirectory => ("ENOTDIR", "not a directory"),
-        K::StorageFull => ("ENOSPC", "no space left on device"),
-        K::ReadOnlyFilesystem => ("EROFS", "read-only file system"),
-        K::DirectoryNotEmpty => ("ENOTEMPTY", "directory not empty"),
-        K::InvalidFilename => ("ENAMETOOLONG", "name too long"),
-        K::ResourceBusy => ("EBUSY", "resource busy or locked"),
-        K::CrossesDevices => ("EXDEV", "cross-device link not permitted"),
-        K::InvalidInput => ("EINVAL", "invalid argument"),
+    match err.raw_os_error().unwrap_or_else(|| errno_for_kind(err.kind())) {
+        1 => ("EPERM", "operation not permitted"),
+        2 => ("ENOENT", "no such file or directory"),
+        9 => ("EBADF", "bad file descriptor"),
+        12 => ("ENOMEM", "not enough memory"),
+        13 => ("EACCES", "permission denied"),
+        16 => ("EBUSY", "resource busy or locked"),
+        17 => ("EEXIST", "file already exists"),
+        18 => ("EXDEV", "cross-device link not permitted"),
+        20 => ("ENOTDIR", "not a directory"),
+        21 => ("EISDIR", "illegal operation on a directory"),
+        22 => ("EINVAL", "invalid argument"),
+        23 => ("ENFILE", "file table overflow"),
+        24 => ("EMFILE", "too many open files"),
+        26 => ("ETXTBSY", "text file is busy"),
+        27 => ("EFBIG", "file too large"),
+        28 => ("ENOSPC", "no space left on device"),
+        30 => ("EROFS", "read-only file system"),
+        31 => ("EMLINK", "too many links"),
+        36 => ("ENAMETOOLONG", "name too long"),
+        39 => ("ENOTEMPTY", "directory not empty"),
+        40 => ("ELOOP", "too many symbolic links encountered"),
         _ => ("EIO", "i/o error"),
-    })
+    }
+}
+
+/// Errors that wrap an OS error without its number (tempfile adds the path this way) still say
+/// what kind they are; map the kind back to the errno that produces it.
+fn errno_for_kind(kind: std::io::ErrorKind) -> i32 {
+    use std::io::ErrorKind as K;
+    match kind {
+        K::NotFound => 2,
+        K::PermissionDenied => 13,
+        K::AlreadyExists => 17,
+        K::IsADirectory => 21,
+        K::NotADirectory => 20,
+        K::StorageFull => 28,
+        K::ReadOnlyFilesystem => 30,
+        K::DirectoryNotEmpty => 39,
+        K::InvalidFilename => 36,
+        K::ResourceBusy => 16,
+        K::CrossesDevices => 18,
+        K::InvalidInput => 22,
+        _ => 5,
+    }
 }
 
 impl From<rusqlite::Error> for Error {

@@ -2,6 +2,23 @@
 const { dirname, join } = require('node:path');
 const { NativeLogStore } = require('./native');
 const payloads = require('./thread-payloads');
+const { decodeRows } = require('./rows');
+const { ThreadCache, cloneJson } = require('./thread-cache');
+
+function copyMessage(m) {
+  return { role: m.role, content: m.content, meta: cloneJson(m.meta), timestamp: m.timestamp };
+}
+
+function noop() {}
+
+/** Runs `start` (which may throw synchronously) and always returns its promise. */
+function promised(start) {
+  try {
+    return start();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
 
 /**
  * Opens (creating if needed) the SQLite log store at `dbPath`. The returned object has the
@@ -11,6 +28,37 @@ function createLogStore(dbPath) {
   const native = new NativeLogStore(dbPath);
   // Computed with node:path so `filePath` in archive results matches the reference to the byte.
   const archiveDir = join(dirname(dbPath), 'archive', 'logs');
+  const events = new ThreadCache(
+    (runId, generation, after) => native.threadEventsSince(runId, generation, after),
+    (obj) => (typeof obj.type === 'string' ? obj : null),
+    cloneJson,
+  );
+  // appendAsync: promises by sequence number, settled after each group commit.
+  const pending = new Map();
+  let groupStarted = false;
+  let keepAlive = null;
+  function settleCommitted([seqs, outcomes]) {
+    for (let i = 0; i < seqs.length; i++) {
+      const p = pending.get(seqs[i]);
+      pending.delete(seqs[i]);
+      const outcome = outcomes[i];
+      if (typeof outcome === 'number') {
+        p.out.id = outcome;
+        p.resolve(p.out);
+      } else {
+        p.reject(outcome);
+      }
+    }
+    if (pending.size === 0 && keepAlive !== null) {
+      clearInterval(keepAlive);
+      keepAlive = null;
+    }
+  }
+  const messages = new ThreadCache(
+    (runId, generation, after) => native.threadMessagesSince(runId, generation, after),
+    payloads.workflowMessage,
+    copyMessage,
+  );
 
   function upsertWorkflowRun(entry, run) {
     const id = native.upsertWorkflowRun(entry, run);
@@ -22,8 +70,33 @@ function createLogStore(dbPath) {
       const id = native.append(entry);
       return { ...entry, id };
     },
+    /** Inserts every entry in one transaction (all or none); returns them with their ids. */
+    appendMany(entries) {
+      const ids = native.appendMany(entries);
+      return ids.map((id, i) => ({ ...entries[i], id }));
+    },
+    /** Resolves once the row is durable; appends in flight together share one commit. */
+    appendAsync(entry) {
+      return promised(() => {
+        if (!groupStarted) {
+          native.startGroupCommit(settleCommitted);
+          groupStarted = true;
+        }
+        const seq = native.appendQueued(entry);
+        const out = { ...entry };
+        return new Promise((resolve, reject) => {
+          pending.set(seq, { out, resolve, reject });
+          // The commit callback does not hold the event loop open; this timer does, until the
+          // last pending append is settled.
+          keepAlive ??= setInterval(noop, 0x7fffffff);
+        });
+      });
+    },
     query(filter) {
-      return native.query(filter);
+      return decodeRows(native.query(filter));
+    },
+    queryAsync(filter) {
+      return promised(() => native.queryAsync(filter).then(decodeRows));
     },
     getMeta(key) {
       return native.getMeta(key);
@@ -49,15 +122,10 @@ function createLogStore(dbPath) {
       return text === null ? null : payloads.triggerPayload(JSON.parse(text));
     },
     getThreadEvents(runId) {
-      return JSON.parse(native.threadEventPayloads(runId)).filter((obj) => typeof obj.type === 'string');
+      return events.read(runId);
     },
     getThreadMessages(runId) {
-      const out = [];
-      for (const obj of JSON.parse(native.threadMessagePayloads(runId))) {
-        const message = payloads.workflowMessage(obj);
-        if (message !== null) out.push(message);
-      }
-      return out;
+      return messages.read(runId);
     },
     getThreadRoundCount(runId) {
       return native.threadRoundCount(runId);
@@ -73,8 +141,14 @@ function createLogStore(dbPath) {
     archiveLogs(options) {
       return native.archiveLogs(options, archiveDir);
     },
+    /** `archiveLogs` off the JavaScript thread. */
+    archiveLogsAsync(options) {
+      return promised(() => native.archiveLogsAsync(options, archiveDir));
+    },
     close() {
       native.close();
+      events.clear();
+      messages.clear();
     },
   };
 }

@@ -85,7 +85,7 @@ fn unknown_stored_status_is_an_error_on_read() {
 
 #[test]
 fn thread_payloads_keep_only_json_objects_and_rounds_use_sqlite_json() {
-    let (_d, s) = open();
+    let (_d, mut s) = open();
     let msg = |p: &str, ts| s.append(&entry("workflow", "thread_workflow_message", Some("r"), Some(p), ts)).unwrap();
     msg(r#"{"role":"__start__","content":"go"}"#, JAN1);
     msg(r#"{"role":"planner","content":"a"}"#, JAN1 + 1);

@@ -42,6 +42,8 @@ const LOG_STORE_MEMBERS = [
   'archiveLogs',
   'close',
 ];
+/** Additions beyond the reference: batch and async variants. */
+const LOG_STORE_ADDED = ['appendMany', 'appendAsync', 'queryAsync', 'archiveLogsAsync'];
 
 describe('package entry points', () => {
   it('ESM exports exactly the reference surface', () => {
@@ -80,11 +82,11 @@ describe('package entry points', () => {
     expect(DEFAULT_LOG_RETENTION_MS).toBe(2_592_000_000);
   });
 
-  it('createLogStore returns an object with exactly the LogStore members', () => {
+  it('createLogStore returns an object with the LogStore members and the added batch and async ones', () => {
     const s = createLogStore(':memory:');
     try {
-      expect(Object.keys(s).sort()).toEqual([...LOG_STORE_MEMBERS].sort());
-      for (const k of LOG_STORE_MEMBERS) expect(typeof (s as Record<string, unknown>)[k], k).toBe('function');
+      expect(Object.keys(s).sort()).toEqual([...LOG_STORE_MEMBERS, ...LOG_STORE_ADDED].sort());
+      for (const k of [...LOG_STORE_MEMBERS, ...LOG_STORE_ADDED]) expect(typeof (s as Record<string, unknown>)[k], k).toBe('function');
     } finally {
       s.close();
     }

@@ -51,9 +51,54 @@ fn now_ms() -> f64 {
         .map_or(0.0, |d| d.as_millis() as f64)
 }
 
+/// An archive in progress, one day per [`ArchiveRun::step`], so a caller that shares the store
+/// between threads can let other calls in between days.
+#[derive(Debug)]
+pub struct ArchiveRun {
+    next_day: Option<String>,
+    last_day: String,
+    processed: f64,
+    max_days: Option<f64>,
+    vacuum: bool,
+    dir: PathBuf,
+    days: Vec<ArchiveDay>,
+}
+
+impl ArchiveRun {
+    /// Archives the next day; `false` once there is none left.
+    pub fn step(&mut self, store: &mut LogStore) -> Result<bool> {
+        let Some(day) = self.next_day.take() else { return Ok(false) };
+        if compare_iso_days(&day, &self.last_day) == Ordering::Greater || self.max_days.is_some_and(|max| self.processed >= max) {
+            return Ok(false);
+        }
+        let start = utc_day::utc_day_start_ms(&day)?;
+        let end = utc_day::utc_day_end_exclusive_ms(&day)?;
+        let file_path = self.dir.join(format!("{day}.jsonl"));
+        let result = archive_day(store.db_conn()?, &day, start, end, &file_path);
+        store.rows_changed();
+        let row_count = result?;
+        self.days.push(ArchiveDay { day: day.clone(), row_count, file_path });
+        self.processed += 1.0;
+        self.next_day = Some(utc_day::next_utc_day(&day)?);
+        Ok(true)
+    }
+
+    /// Runs the optional `VACUUM` and returns what was archived.
+    pub fn finish(self, store: &mut LogStore) -> Result<ArchiveResult> {
+        Ok(ArchiveResult { days: self.days, vacuumed: store.vacuum_if(self.vacuum)? })
+    }
+}
+
 impl LogStore {
     /// Archives every eligible day into `archive_dir` (see the module docs).
     pub fn archive_logs(&mut self, opts: &ArchiveOptions, archive_dir: &Path) -> Result<ArchiveResult> {
+        let mut run = self.archive_begin(opts, archive_dir)?;
+        while run.step(self)? {}
+        run.finish(self)
+    }
+
+    /// Works out which days [`ArchiveRun::step`] will archive.
+    pub fn archive_begin(&mut self, opts: &ArchiveOptions, archive_dir: &Path) -> Result<ArchiveRun> {
         let now = opts.now.unwrap_or_else(now_ms);
         let retention = opts.retention_ms.unwrap_or(utc_day::DEFAULT_LOG_RETENTION_MS as f64);
         let last_day = utc_day::last_archivable_utc_day(now - retention)?;
@@ -61,9 +106,16 @@ impl LogStore {
         if let Some(w) = &watermark {
             utc_day::assert_valid_utc_day(w)?;
         }
-        let Some(min_day) = self.first_log_day()? else {
-            return Ok(ArchiveResult { days: Vec::new(), vacuumed: self.vacuum_if(opts.vacuum)? });
+        let mut run = ArchiveRun {
+            next_day: None,
+            last_day,
+            processed: 0.0,
+            max_days: opts.max_days,
+            vacuum: opts.vacuum,
+            dir: archive_dir.to_path_buf(),
+            days: Vec::new(),
         };
+        let Some(min_day) = self.first_log_day()? else { return Ok(run) };
         let start_day = match &watermark {
             None => min_day,
             Some(w) => {
@@ -71,26 +123,11 @@ impl LogStore {
                 if compare_iso_days(&min_day, &after) == Ordering::Less { min_day } else { after }
             }
         };
-        if compare_iso_days(&start_day, &last_day) == Ordering::Greater {
-            return Ok(ArchiveResult { days: Vec::new(), vacuumed: self.vacuum_if(opts.vacuum)? });
+        if compare_iso_days(&start_day, &run.last_day) != Ordering::Greater {
+            fs::create_dir_all(archive_dir).map_err(|e| Error::io(e, "mkdir", archive_dir))?;
+            run.next_day = Some(start_day);
         }
-        fs::create_dir_all(archive_dir).map_err(|e| Error::io(e, "mkdir", archive_dir))?;
-        let mut days = Vec::new();
-        let mut day = start_day;
-        let mut processed = 0.0_f64;
-        while compare_iso_days(&day, &last_day) != Ordering::Greater {
-            if opts.max_days.is_some_and(|max| processed >= max) {
-                break;
-            }
-            let start = utc_day::utc_day_start_ms(&day)?;
-            let end = utc_day::utc_day_end_exclusive_ms(&day)?;
-            let file_path = archive_dir.join(format!("{day}.jsonl"));
-            let row_count = archive_day(self.db_conn()?, &day, start, end, &file_path)?;
-            days.push(ArchiveDay { day: day.clone(), row_count, file_path });
-            processed += 1.0;
-            day = utc_day::next_utc_day(&day)?;
-        }
-        Ok(ArchiveResult { days, vacuumed: self.vacuum_if(opts.vacuum)? })
+        Ok(run)
     }
 
     fn first_log_day(&self) -> Result<Option<String>> {
@@ -110,6 +147,7 @@ impl LogStore {
     fn vacuum_if(&mut self, vacuum: bool) -> Result<bool> {
         if vacuum {
             self.db_conn()?.execute_batch("VACUUM")?;
+            self.rows_changed();
         }
         Ok(vacuum)
     }

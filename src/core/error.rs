@@ -85,6 +85,11 @@ impl Error {
         Self::new(ErrorKind::Error, "ERR_INVALID_STATE", message)
     }
 
+    /// A bug in this package (a caught panic), reported instead of aborting the process.
+    pub fn internal(message: &str) -> Self {
+        Self::new(ErrorKind::Error, "ERR_INTERNAL", message)
+    }
+
     pub fn invalid_utc_day(message: String) -> Self {
         Self::new(ErrorKind::Error, "ERR_INVALID_UTC_DAY", message)
     }

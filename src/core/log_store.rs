@@ -4,6 +4,7 @@
 use super::js_json::{self, sqlite_text, sqlite_value, MAX_SAFE_INTEGER};
 use super::schema;
 use super::utc_day::MAX_TIME_MS;
+use super::thread::RoundCache;
 use super::{Error, Result};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
@@ -117,19 +118,13 @@ pub struct WorkflowRunRow {
     pub exit_code: Value,
 }
 
-/// A role round: only rows whose payload `JSON.parse` turns into an object are returned.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RoundRow {
-    pub round: i64,
-    pub log_id: Value,
-    pub timestamp: Value,
-    /// JSON object text.
-    pub payload: String,
-}
-
 pub struct LogStore {
     conn: Option<Connection>,
     path: PathBuf,
+    /// See [`LogStore::generation`].
+    generation: u64,
+    data_version: i64,
+    pub(crate) round_cache: RoundCache,
 }
 
 fn check_time(arg: &str, t: f64) -> Result<()> {
@@ -155,7 +150,12 @@ fn js_number(n: f64) -> String {
 impl NewEntry {
     /// Rejects rows the archive could never place on a UTC day (non-finite or beyond `Date`'s range).
     pub fn validate(&self) -> Result<()> {
-        check_time("entry.timestamp", self.timestamp)
+        self.validate_as("entry")
+    }
+
+    /// As [`NewEntry::validate`], naming the entry `name` (`entries[3]`) in the message.
+    pub fn validate_as(&self, name: &str) -> Result<()> {
+        check_time(&format!("{name}.timestamp"), self.timestamp)
     }
 }
 
@@ -183,7 +183,7 @@ pub fn js_display(v: ValueRef<'_>) -> String {
     }
 }
 
-fn row_to_log(row: &rusqlite::Row<'_>) -> rusqlite::Result<LogRow> {
+pub fn row_to_log(row: &rusqlite::Row<'_>) -> rusqlite::Result<LogRow> {
     Ok(LogRow {
         id: sqlite_value(row.get_ref(0)?),
         source: sqlite_value(row.get_ref(1)?),
@@ -211,18 +211,6 @@ fn row_to_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<WorkflowRunRow
     }))
 }
 
-/// The payload as JavaScript would see it, if `JSON.parse` makes a plain object of it.
-fn object_payload(v: ValueRef<'_>) -> Option<String> {
-    match v {
-        ValueRef::Text(t) => {
-            let s = sqlite_text(t);
-            js_json::is_object_text(&s).then(|| s.into_owned())
-        }
-        // node:sqlite hands back numbers or a Uint8Array; neither parses to an object.
-        _ => None,
-    }
-}
-
 impl LogStore {
     /// Opens (creating if needed) the database at `path`, its parent directory included.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
@@ -246,9 +234,33 @@ impl LogStore {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(32);
         conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
+        // A connection setting, not stored in the file. SQLite's default (2 MiB) holds a tenth of
+        // a 100k-row table, so every index-driven read paid a read(2) per row; pages are only
+        // allocated as they are used.
+        conn.execute_batch(schema::CACHE_SIZE)?;
         conn.execute_batch(schema::SCHEMA)?;
         let _ = conn.execute(schema::ADD_EXIT_CODE, []);
-        Ok(LogStore { conn: Some(conn), path })
+        let data_version = conn.query_row(schema::DATA_VERSION, [], |r| r.get(0))?;
+        Ok(LogStore { conn: Some(conn), path, generation: 0, data_version, round_cache: RoundCache::default() })
+    }
+
+    /// A number that stays the same for as long as the only changes to `logs` are this
+    /// connection's appends (which only add rows with higher ids). A commit by any other
+    /// connection, or this store's own archive, moves it on. The thread caches hang off it.
+    pub fn generation(&mut self) -> Result<u64> {
+        let conn = self.stmt_conn()?;
+        let dv: i64 = conn.prepare_cached(schema::DATA_VERSION)?.query_row([], |r| r.get(0))?;
+        if dv != self.data_version {
+            self.data_version = dv;
+            self.generation += 1;
+        }
+        Ok(self.generation)
+    }
+
+    /// Called after this connection deleted or rewrote rows.
+    pub(crate) fn rows_changed(&mut self) {
+        self.generation += 1;
+        self.round_cache.clear();
     }
 
     pub fn path(&self) -> &Path {
@@ -290,6 +302,16 @@ impl LogStore {
     }
 
     pub fn query(&mut self, q: &LogQuery) -> Result<Vec<LogRow>> {
+        let mut out = Vec::new();
+        self.query_each(q, |row| {
+            out.push(row_to_log(row)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Runs the query and hands each row (columns as in [`LogRow`]) to `f` without copying it.
+    pub fn query_each(&mut self, q: &LogQuery, mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<()>) -> Result<()> {
         let conn = self.db_conn()?;
         let mut conds: Vec<&str> = Vec::new();
         let mut args: Vec<Value> = Vec::new();
@@ -328,8 +350,52 @@ impl LogStore {
             sql.push_str(&js_number(limit));
         }
         let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), row_to_log)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        while let Some(row) = rows.next()? {
+            f(row)?;
+        }
+        Ok(())
+    }
+
+    /// Inserts every entry in one `BEGIN IMMEDIATE` transaction: all of them or, on any error,
+    /// none. Entries are checked before anything is written.
+    pub fn append_many(&mut self, entries: &[NewEntry]) -> Result<Vec<i64>> {
+        let conn = self.db_conn()?;
+        for e in entries {
+            e.validate()?;
+        }
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids = entries.iter().map(|e| insert(&tx, e)).collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// One group commit: every entry in one transaction and one fsync, each with its own
+    /// outcome. A bad entry fails alone; a failure of the transaction itself (BEGIN, COMMIT, or
+    /// an error that made SQLite roll back) fails every entry, since none of them is durable.
+    pub fn append_group(&mut self, entries: &[NewEntry]) -> Vec<Result<i64>> {
+        let fail_all = |e: Error| entries.iter().map(|_| Err(e.clone())).collect();
+        let conn = match self.db_conn() {
+            Ok(c) => c,
+            Err(e) => return fail_all(e),
+        };
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            return fail_all(e.into());
+        }
+        let mut out = Vec::with_capacity(entries.len());
+        for e in entries {
+            let r = e.validate().and_then(|()| insert(conn, e));
+            if r.is_err() && conn.is_autocommit() {
+                let e = r.unwrap_err();
+                return fail_all(e);
+            }
+            out.push(r);
+        }
+        if let Err(e) = conn.execute_batch("COMMIT") {
+            let _ = conn.execute_batch("ROLLBACK");
+            return fail_all(e.into());
+        }
+        out
     }
 
     /// The value as JavaScript's `String(value)` shows it (what the reference's archive checks).
@@ -404,67 +470,10 @@ impl LogStore {
         rows.into_iter().collect()
     }
 
-    /// The first `workflow/started` payload of the run, if it parses to a JSON object.
-    pub fn trigger_payload(&self, run_id: &str) -> Result<Option<String>> {
-        let conn = self.stmt_conn()?;
-        let mut stmt = conn.prepare_cached(schema::TRIGGER_PAYLOAD)?;
-        let mut rows = stmt.query([run_id])?;
-        Ok(match rows.next()? {
-            Some(row) => object_payload(row.get_ref(0)?),
-            None => None,
-        })
-    }
-
-    /// Payloads of the run's `thread_command_event` rows that parse to JSON objects, by id.
-    pub fn thread_event_payloads(&self, run_id: &str) -> Result<Vec<String>> {
-        self.object_payloads(schema::THREAD_EVENTS, run_id)
-    }
-
-    /// Payloads of the run's `thread_workflow_message` rows that parse to JSON objects, by id.
-    pub fn thread_message_payloads(&self, run_id: &str) -> Result<Vec<String>> {
-        self.object_payloads(schema::THREAD_MESSAGES, run_id)
-    }
-
-    fn object_payloads(&self, sql: &str, run_id: &str) -> Result<Vec<String>> {
-        let conn = self.stmt_conn()?;
-        let mut stmt = conn.prepare_cached(sql)?;
-        let mut rows = stmt.query([run_id])?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            if let Some(p) = object_payload(row.get_ref(0)?) {
-                out.push(p);
-            }
-        }
-        Ok(out)
-    }
-
-    pub fn thread_round_count(&self, run_id: &str) -> Result<i64> {
-        let conn = self.stmt_conn()?;
-        Ok(conn.prepare_cached(&schema::round_count())?.query_row([run_id], |r| r.get(0))?)
-    }
-
-    /// Role rounds, highest round first. `before == 0` means no upper bound; `limit < 1` (or NaN
-    /// compared false) follows the reference: `[]` only when `limit < 1`.
-    pub fn thread_rounds(&self, run_id: &str, before: f64, limit: f64) -> Result<Vec<RoundRow>> {
-        if limit < 1.0 {
-            return Ok(Vec::new());
-        }
-        let conn = self.stmt_conn()?;
-        let mut stmt = conn.prepare_cached(&schema::rounds())?;
-        let mut rows = stmt.query(params![run_id, before, limit])?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            if let Some(payload) = object_payload(row.get_ref(2)?) {
-                let (log_id, timestamp) = (sqlite_value(row.get_ref(0)?), sqlite_value(row.get_ref(1)?));
-                out.push(RoundRow { round: row.get(3)?, log_id, timestamp, payload });
-            }
-        }
-        Ok(out)
-    }
-
     /// Closes the connection; every later call fails with `ERR_INVALID_STATE`.
     pub fn close(&mut self) -> Result<()> {
         let conn = self.conn.take().ok_or_else(|| Error::invalid_state(DB_CLOSED))?;
+        self.rows_changed();
         conn.close().map_err(|(_, e)| Error::from(e))
     }
 }

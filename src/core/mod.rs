@@ -3,9 +3,12 @@
 pub mod archive;
 pub mod blob_store;
 pub mod error;
+pub mod group_commit;
 pub mod js_json;
 pub mod log_store;
+pub mod row_batch;
 pub mod schema;
+pub mod thread;
 pub mod utc_day;
 
 pub use error::{Error, ErrorKind, Result};

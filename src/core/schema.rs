@@ -67,6 +67,21 @@ pub const THREAD_EVENTS: &str = "SELECT payload FROM logs \
 pub const THREAD_MESSAGES: &str = "SELECT payload FROM logs \
      WHERE source = 'workflow' AND type = 'thread_workflow_message' AND ref_id = ?1 ORDER BY id ASC";
 
+// Deltas for the thread caches (see `thread.rs`): the run's rows after a known id. The unary `+`
+// keeps SQLite off the (source, type) index so it walks `idx_logs_ref_id` from that id on.
+pub const THREAD_EVENTS_AFTER: &str = "SELECT id, payload FROM logs \
+     WHERE +source = 'workflow' AND +type = 'thread_command_event' AND ref_id = ?1 AND id > ?2 ORDER BY id ASC";
+pub const THREAD_MESSAGES_AFTER: &str = "SELECT id, payload FROM logs \
+     WHERE +source = 'workflow' AND +type = 'thread_workflow_message' AND ref_id = ?1 AND id > ?2 ORDER BY id ASC";
+/// Each round-type row after a known id, with whether `ROUND_FILTER`'s payload test holds for it
+/// (the CASE keeps `json_extract` away from invalid JSON, as the filter's order does).
+pub const ROUND_ROWS_AFTER: &str = "SELECT id, CASE WHEN payload IS NOT NULL AND json_valid(payload) = 1 \
+     THEN (COALESCE(json_extract(payload, '$.type'), '') != 'thread_start' \
+       AND COALESCE(json_extract(payload, '$.role'), '') != '__start__') ELSE 0 END \
+     FROM logs WHERE +source = 'workflow' AND +type IN ('thread_command_event', 'thread_workflow_message') \
+     AND ref_id = ?1 AND id > ?2 ORDER BY id ASC";
+pub const ROUND_ROW: &str = "SELECT id, timestamp, payload FROM logs WHERE id = ?1";
+
 /// Rows that count as a role round: SQLite's own JSON functions decide, so a payload SQLite accepts
 /// but JavaScript cannot turn into a message still takes a round number.
 const ROUND_FILTER: &str = "source = 'workflow' \
@@ -89,3 +104,7 @@ pub const MIN_TIMESTAMP: &str = "SELECT MIN(timestamp) FROM logs";
 pub const DAY_ROWS: &str = "SELECT id, source, type, ref_id, payload, timestamp FROM logs \
      WHERE timestamp >= ?1 AND timestamp < ?2 ORDER BY id ASC";
 pub const DELETE_DAY: &str = "DELETE FROM logs WHERE timestamp >= ?1 AND timestamp < ?2";
+
+/// 64 MiB of page cache (negative: KiB), see `LogStore::open`.
+pub const CACHE_SIZE: &str = "PRAGMA cache_size = -65536";
+pub const DATA_VERSION: &str = "PRAGMA data_version";

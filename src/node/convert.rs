@@ -3,7 +3,7 @@
 
 use crate::core::js_json::MAX_SAFE_INTEGER;
 use crate::core::{Error, Result};
-use napi::bindgen_prelude::{FromNapiValue, Null, Object, ToNapiValue, Uint8Array, Unknown};
+use napi::bindgen_prelude::{Array, FromNapiValue, Null, Object, ToNapiValue, Uint8Array, Unknown};
 use napi::{sys, JsValue, ValueType};
 use rusqlite::types::Value;
 use std::borrow::Cow;
@@ -87,6 +87,14 @@ pub fn object<'a>(v: Unknown<'a>, name: &str) -> Result<Object<'a>> {
 }
 
 /// `obj[key]` (getters and prototype chain included, as property access in JavaScript).
+pub fn array<'a>(v: Unknown<'a>, name: &str) -> Result<Array<'a>> {
+    if v.is_array().unwrap_or(false) {
+        unsafe { v.cast::<Array>() }.map_err(|_| Error::arg_type(name, "an instance of Array", "an unreadable array"))
+    } else {
+        Err(Error::arg_type(name, "an instance of Array", &received(&v)))
+    }
+}
+
 pub fn field<'a>(obj: &Object<'a>, key: &str) -> napi::Result<Unknown<'a>> {
     use napi::bindgen_prelude::JsObjectValue;
     obj.get_named_property::<Unknown>(key)

@@ -2,7 +2,7 @@
 //! `errcode`/`errstr` for SQLite failures, as node:sqlite reports them.
 
 use crate::core::{Error as CoreError, ErrorKind};
-use napi::bindgen_prelude::{Env, JsObjectValue, Object};
+use napi::bindgen_prelude::{Env, JsObjectValue, JsValue, Object};
 use napi::{JsError, JsRangeError, JsTypeError, Status};
 
 /// Throws `e` into JavaScript and returns the error that tells napi an exception is pending.
@@ -17,6 +17,26 @@ pub fn throw_with_message(env: &Env, e: CoreError, message: &[u16]) -> napi::Err
 }
 
 fn throw_with(env: &Env, e: CoreError, message: Option<&[u16]>) -> napi::Error {
+    let obj = match error_object(env, e, message) {
+        Ok(obj) => obj,
+        Err(err) => return err,
+    };
+    match env.throw(obj) {
+        Ok(()) => napi::Error::from_status(Status::PendingException),
+        Err(err) => err,
+    }
+}
+
+/// The error for an async call: rejecting with it hands the caller this very object.
+pub fn rejection(env: &Env, e: CoreError) -> napi::Error {
+    match error_object(env, e, None) {
+        Ok(obj) => napi::Error::from(obj.to_unknown()),
+        Err(err) => err,
+    }
+}
+
+/// The JavaScript error object for `e`: its class, `code`, and the node:fs or node:sqlite extras.
+pub fn error_object<'e>(env: &'e Env, e: CoreError, message: Option<&[u16]>) -> napi::Result<Object<'e>> {
     let base = napi::Error::new(e.code.to_string(), e.message);
     let value = match e.kind {
         ErrorKind::TypeError => JsTypeError::from(base).into_unknown(*env),
@@ -24,25 +44,22 @@ fn throw_with(env: &Env, e: CoreError, message: Option<&[u16]>) -> napi::Error {
         ErrorKind::Error => JsError::from(base).into_unknown(*env),
     };
     // SAFETY: napi_create_*error always returns an object.
-    let mut obj: Object = unsafe { value.cast() }.expect("error value is an object");
+    let mut obj: Object = unsafe { value.cast() }?;
     if let Some(m) = message.and_then(|m| env.create_string_utf16(m).ok()) {
-        let _ = obj.set_named_property("message", m);
+        obj.set_named_property("message", m)?;
     }
     if let Some(fs) = e.fs {
-        let _ = obj.set_named_property("errno", fs.errno);
-        let _ = obj.set_named_property("syscall", fs.syscall);
+        obj.set_named_property("errno", fs.errno)?;
+        obj.set_named_property("syscall", fs.syscall)?;
         if let Some(path) = fs.path {
-            let _ = obj.set_named_property("path", path);
+            obj.set_named_property("path", path)?;
         }
     }
     if let Some((errcode, errstr)) = e.sqlite {
-        let _ = obj.set_named_property("errcode", errcode);
-        let _ = obj.set_named_property("errstr", errstr);
+        obj.set_named_property("errcode", errcode)?;
+        obj.set_named_property("errstr", errstr)?;
     }
-    match env.throw(obj) {
-        Ok(()) => napi::Error::from_status(Status::PendingException),
-        Err(err) => err,
-    }
+    Ok(obj)
 }
 
 /// Lifts a core result into a napi result, throwing the JavaScript error on failure.

@@ -6,4 +6,6 @@ mod blob_store;
 mod convert;
 mod errors;
 mod log_store;
+mod rows;
+mod task;
 mod utc_day;

@@ -1,0 +1,43 @@
+'use strict';
+// query() rows from the columns the native side hands over: numbers in a Float64Array, strings
+// as indexes into a table of distinct strings, payloads as slices of large text chunks. Building
+// the objects here is an order of magnitude cheaper than setting properties through N-API.
+
+const NULL_INDEX = 0xffffffff;
+const SPECIAL = 0xfffffffe;
+const COLUMNS = 5;
+
+/** Log entries in id order, shaped as the reference's `query` returns them. */
+function decodeRows(batch) {
+  const { length, numbers, columns, dict, chunks, chunkStarts, special } = batch;
+  const out = [];
+  let chunk = -1;
+  let text = '';
+  let nextChunkRow = 0;
+  let nextSpecial = 0;
+  for (let i = 0, c = 0; i < length; i++, c += COLUMNS) {
+    if (i === nextChunkRow) {
+      chunk++;
+      text = chunks[chunk];
+      nextChunkRow = chunk + 1 < chunkStarts.length ? chunkStarts[chunk + 1] : length;
+    }
+    const source = columns[c];
+    if (source === SPECIAL) {
+      out.push(special[nextSpecial++]);
+      continue;
+    }
+    const refId = columns[c + 2];
+    const start = columns[c + 3];
+    out.push({
+      id: numbers[2 * i],
+      source: dict[source],
+      type: dict[columns[c + 1]],
+      refId: refId === NULL_INDEX ? null : dict[refId],
+      payload: start === NULL_INDEX ? null : text.slice(start, columns[c + 4]),
+      timestamp: numbers[2 * i + 1],
+    });
+  }
+  return out;
+}
+
+module.exports = { decodeRows };

@@ -1,0 +1,169 @@
+//! Log rows laid out in columns for the JavaScript facade, which builds the row objects itself.
+//!
+//! Creating an object and setting six properties through N-API costs about a microsecond per
+//! row; JavaScript builds the same object from typed arrays in a few dozen nanoseconds. So rows
+//! cross the boundary as: numbers (`id`, `timestamp`) in one `Float64Array`; `source`, `type` and
+//! `refId` as indexes into a small table of distinct strings (a log has few of each, so each is
+//! made once); payloads as (start, end) offsets into large text chunks, sliced in JavaScript.
+//! A row that does not fit (a foreign writer's BLOB, an integer beyond 2^53, too many distinct
+//! strings) is passed whole, as a [`LogRow`], and built the slow way.
+
+use super::js_json::{sqlite_text, MAX_SAFE_INTEGER};
+use super::log_store::{row_to_log, LogRow};
+use super::Result;
+use rusqlite::types::ValueRef;
+use std::collections::HashMap;
+
+/// `columns` value for SQL NULL.
+pub const NULL_INDEX: u32 = u32::MAX;
+/// `columns[row * COLUMNS]` value for a row found in `special`.
+pub const SPECIAL: u32 = u32::MAX - 1;
+/// `source`, `type`, `refId`, payload start, payload end.
+pub const COLUMNS: usize = 5;
+/// Chunk size in UTF-16 units. A payload slice keeps its whole chunk alive, so chunks stay small.
+const CHUNK_UNITS: usize = 1 << 20;
+/// Distinct strings kept in the table; rows with further new strings go the slow way.
+const MAX_DICT: usize = 1 << 16;
+
+/// Text in the form V8 stores it: one byte per character while it is all ASCII, else UTF-16.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TextChunk {
+    Latin1(Vec<u8>),
+    Utf16(Vec<u16>),
+}
+
+impl TextChunk {
+    fn len(&self) -> usize {
+        match self {
+            TextChunk::Latin1(b) => b.len(),
+            TextChunk::Utf16(u) => u.len(),
+        }
+    }
+
+    /// Appends `s` and returns its (start, end) in UTF-16 units.
+    fn push(&mut self, s: &str) -> (u32, u32) {
+        let start = self.len();
+        if let TextChunk::Latin1(bytes) = self {
+            if s.is_ascii() {
+                bytes.extend_from_slice(s.as_bytes());
+                return (start as u32, bytes.len() as u32);
+            }
+            *self = TextChunk::Utf16(bytes.iter().map(|&b| u16::from(b)).collect());
+        }
+        let TextChunk::Utf16(units) = self else { unreachable!("converted above") };
+        units.extend(s.encode_utf16());
+        (start as u32, units.len() as u32)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct LogRowBatch {
+    pub len: usize,
+    /// `id`, `timestamp` per row.
+    pub numbers: Vec<f64>,
+    /// [`COLUMNS`] per row.
+    pub columns: Vec<u32>,
+    pub dict: Vec<String>,
+    /// Finished chunks not yet taken by [`LogRowBatch::take_chunks`].
+    pub chunks: Vec<TextChunk>,
+    /// The first row of each chunk, in order.
+    pub chunk_starts: Vec<u32>,
+    /// The rows marked [`SPECIAL`], in order.
+    pub special: Vec<LogRow>,
+    dict_index: HashMap<String, u32>,
+    current: Option<TextChunk>,
+}
+
+enum Cell {
+    Null,
+    Text(u32),
+}
+
+impl LogRowBatch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one row of `SELECT id, source, type, ref_id, payload, timestamp`.
+    pub fn push(&mut self, row: &rusqlite::Row<'_>) -> Result<()> {
+        let index = self.len as u32;
+        self.len += 1;
+        if self.current.as_ref().is_none_or(|c| c.len() >= CHUNK_UNITS) {
+            self.chunks.extend(self.current.take());
+            self.current = Some(TextChunk::Latin1(Vec::new()));
+            self.chunk_starts.push(index);
+        }
+        match self.fast_row(row)? {
+            Some((numbers, columns)) => {
+                self.numbers.extend_from_slice(&numbers);
+                self.columns.extend_from_slice(&columns);
+            }
+            None => {
+                self.numbers.extend_from_slice(&[0.0, 0.0]);
+                self.columns.extend_from_slice(&[SPECIAL, 0, 0, 0, 0]);
+                self.special.push(row_to_log(row)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands out the chunks finished so far (the caller may turn them into strings early, so the
+    /// text is not held twice), and after [`LogRowBatch::finish`] the last one too.
+    pub fn take_chunks(&mut self) -> Vec<TextChunk> {
+        std::mem::take(&mut self.chunks)
+    }
+
+    /// Ends the batch: the chunk in progress becomes a finished one.
+    pub fn finish(&mut self) {
+        self.chunks.extend(self.current.take());
+    }
+
+    fn fast_row(&mut self, row: &rusqlite::Row<'_>) -> Result<Option<([f64; 2], [u32; COLUMNS])>> {
+        let (Some(id), Some(ts)) = (safe_number(row.get_ref(0)?), safe_number(row.get_ref(5)?)) else {
+            return Ok(None);
+        };
+        let (Some(Cell::Text(source)), Some(Cell::Text(kind))) = (self.interned(row.get_ref(1)?), self.interned(row.get_ref(2)?)) else {
+            return Ok(None);
+        };
+        let ref_id = match self.interned(row.get_ref(3)?) {
+            Some(Cell::Null) => NULL_INDEX,
+            Some(Cell::Text(i)) => i,
+            None => return Ok(None),
+        };
+        let (start, end) = match row.get_ref(4)? {
+            ValueRef::Null => (NULL_INDEX, NULL_INDEX),
+            ValueRef::Text(t) => self.current.as_mut().expect("push opened a chunk").push(&sqlite_text(t)),
+            _ => return Ok(None),
+        };
+        Ok(Some(([id, ts], [source, kind, ref_id, start, end])))
+    }
+
+    /// The table index of a TEXT value, `Null` for NULL, `None` for anything the table cannot
+    /// hold (a BLOB, a number, a new string once the table is full).
+    fn interned(&mut self, v: ValueRef<'_>) -> Option<Cell> {
+        let text = match v {
+            ValueRef::Null => return Some(Cell::Null),
+            ValueRef::Text(t) => sqlite_text(t),
+            _ => return None,
+        };
+        if let Some(&i) = self.dict_index.get(text.as_ref()) {
+            return Some(Cell::Text(i));
+        }
+        if self.dict.len() >= MAX_DICT {
+            return None;
+        }
+        let i = self.dict.len() as u32;
+        self.dict.push(text.clone().into_owned());
+        self.dict_index.insert(text.into_owned(), i);
+        Some(Cell::Text(i))
+    }
+}
+
+/// The JavaScript number node:sqlite makes of an INTEGER or REAL, when it can make one.
+fn safe_number(v: ValueRef<'_>) -> Option<f64> {
+    match v {
+        ValueRef::Integer(i) if i.abs() <= MAX_SAFE_INTEGER => Some(i as f64),
+        ValueRef::Real(f) => Some(f),
+        _ => None,
+    }
+}

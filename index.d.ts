@@ -112,12 +112,41 @@ export type LogStore = {
    * the database. A day archived again keeps the rows already in its file.
    */
   archiveLogs: (options?: ArchiveLogsOptions) => ArchiveLogsResult;
-  /** Closes the database; every later call throws with `code` `ERR_INVALID_STATE`. */
+  /**
+   * Closes the database; every later call throws with `code` `ERR_INVALID_STATE`. Appends
+   * started with {@link LogStore.appendAsync} are committed (and their promises settle) first.
+   */
   close: () => void;
 };
 
+/**
+ * What {@link createLogStore} returns: a {@link LogStore} (exactly the reference's type, so
+ * objects written against it still type-check) with this package's batch and asynchronous calls.
+ */
+export type ExtendedLogStore = LogStore & {
+  /**
+   * Inserts every entry in one transaction: all of them, or (on any error) none. Returns
+   * `{ ...entry, id }` for each, in order. Errors name the entry: `entries[3].timestamp`.
+   */
+  appendMany: (entries: ReadonlyArray<Omit<LogEntry, 'id'>>) => LogEntry[];
+  /**
+   * Inserts one row off the JavaScript thread and resolves with `{ ...entry, id }` once the row
+   * is on disk. Appends in flight at the same time are committed together, in one transaction
+   * and one fsync (group commit); each promise settles on its own, so a bad entry rejects alone.
+   * Bad arguments reject with the error `append` would throw.
+   */
+  appendAsync: (entry: Omit<LogEntry, 'id'>) => Promise<LogEntry>;
+  /** {@link LogStore.query} off the JavaScript thread. */
+  queryAsync: (filter?: LogQuery) => Promise<LogEntry[]>;
+  /**
+   * {@link LogStore.archiveLogs} off the JavaScript thread. The store is locked a few days at a
+   * time, so other calls are served in between.
+   */
+  archiveLogsAsync: (options?: ArchiveLogsOptions) => Promise<ArchiveLogsResult>;
+};
+
 /** Opens (creating if needed) the log store at `dbPath`, in WAL mode. */
-export declare function createLogStore(dbPath: string): LogStore;
+export declare function createLogStore(dbPath: string): ExtendedLogStore;
 
 // ---------------------------------------------------------------------------------------------
 // Archive

@@ -86,6 +86,29 @@ fn corrupt_archive_lines_stop_the_day_without_deleting() {
 }
 
 #[test]
+fn a_failing_day_keeps_the_days_before_it_archived() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = LogStore::open(dir.path().join("logs.db")).unwrap();
+    let archive = s.default_archive_dir();
+    fs::create_dir_all(&archive).unwrap();
+    fs::write(archive.join("2026-01-02.jsonl"), "garbage\n").unwrap();
+    for d in 0..3 {
+        s.append(&entry("a", "x", None, None, JAN1 + d * DAY + 1)).unwrap();
+    }
+    let err = s.archive_logs(&opts(JAN1 + 5 * DAY), &archive).unwrap_err();
+    assert_eq!(err.code, "ERR_ARCHIVE_CORRUPT");
+    // As with one transaction per day: the first day is archived and committed, the rest untouched.
+    let left: Vec<_> = s.query(&LogQuery::default()).unwrap().into_iter().map(|r| r.timestamp).collect();
+    assert_eq!(left.len(), 2);
+    assert_eq!(s.get_meta("archived_up_to").unwrap().as_deref(), Some("2026-01-01"));
+    assert!(fs::read_to_string(archive.join("2026-01-01.jsonl")).unwrap().contains("\"id\":1,"));
+    assert!(!archive.join("2026-01-03.jsonl").exists());
+    s.close().unwrap();
+    let mut again = LogStore::open(dir.path().join("logs.db")).unwrap();
+    assert_eq!(again.query(&LogQuery::default()).unwrap().len(), 2, "the first day's delete was committed");
+}
+
+#[test]
 fn max_days_and_vacuum() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = LogStore::open(dir.path().join("logs.db")).unwrap();

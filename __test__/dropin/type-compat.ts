@@ -1,11 +1,15 @@
 // Type-level check, compiled only by tsconfig.reference.json (where "@uncaged/nerve-store" is the
 // TypeScript reference): every public type and value of this package is mutually assignable
-// with the reference's, so code typed against either compiles against the other.
+// with the reference's, so code typed against either compiles against the other. The one
+// exception is createLogStore, which returns the reference's LogStore plus this package's
+// additions: it is assignable where the reference's is expected.
 import type * as Ref from '@uncaged/nerve-store';
 import type * as Ours from '../../index.mjs';
 
 type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
+/** One way only: what this package returns may carry more than the reference's type. */
+type Extends<A, B> = [A] extends [B] ? true : false;
 
 type MismatchedLogStoreMembers = {
   [K in keyof Ref.LogStore]: K extends keyof Ours.LogStore ? (Mutual<Ref.LogStore[K], Ours.LogStore[K]> extends true ? never : K) : K;
@@ -27,7 +31,10 @@ export type TypeCompat = [
   Assert<Mutual<MismatchedLogStoreMembers, never>>,
   Assert<Mutual<keyof Ref.LogStore, keyof Ours.LogStore>>,
   Assert<Mutual<keyof typeof Ref, keyof typeof Ours>>,
-  Assert<Mutual<typeof Ref.createLogStore, typeof Ours.createLogStore>>,
+  // createLogStore returns LogStore plus the additions (appendMany, appendAsync, ...).
+  Assert<Extends<typeof Ours.createLogStore, typeof Ref.createLogStore>>,
+  Assert<Extends<Ours.ExtendedLogStore, Ref.LogStore>>,
+  Assert<Extends<ReturnType<typeof Ours.createLogStore>, Ours.ExtendedLogStore>>,
   Assert<Mutual<typeof Ref.createBlobStore, typeof Ours.createBlobStore>>,
   Assert<Mutual<typeof Ref.normalizeBlobHash, typeof Ours.normalizeBlobHash>>,
   Assert<Mutual<typeof Ref.LOG_ARCHIVE_META_KEY, typeof Ours.LOG_ARCHIVE_META_KEY>>,

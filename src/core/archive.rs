@@ -1,10 +1,19 @@
 //! Cold archive: old UTC days move from SQLite to `archive/logs/YYYY-MM-DD.jsonl`.
 //!
 //! Control flow and results follow `@uncaged/nerve-store`'s `archiveLogs`. Two things are stronger:
-//! each day is selected, written (temporary file, fsync, rename, directory fsync) and deleted inside
-//! one `BEGIN IMMEDIATE` transaction, so no row committed by another connection between the select
-//! and the delete can be lost; and a day that already has a file keeps every line in it (the file
-//! becomes the id-ordered union), where the reference overwrote it and lost the earlier rows.
+//! each day is selected, written (temporary file, fsync, rename) and deleted inside one
+//! `BEGIN IMMEDIATE` transaction, and the directory is fsynced before that transaction commits, so
+//! no row committed by another connection between the select and the delete can be lost, and no
+//! row leaves SQLite before its line is on disk; and a day that already has a file keeps every line
+//! in it (the file becomes the id-ordered union), where the reference overwrote it and lost the
+//! earlier rows.
+//!
+//! Several days share one transaction (each inside a savepoint). Deleting a day's rows touches
+//! pages all over the indexes, and committing per day wrote most of those pages to the WAL once per
+//! day. A day that fails is rolled back to its savepoint and the days before it are committed, so
+//! an error leaves the database as the reference's per-day transactions would. Should the process
+//! die before the commit, the day files hold lines whose rows are still in SQLite; the next archive
+//! of those days merges them by id, so nothing is lost or doubled.
 
 use super::js_json;
 use super::log_store::LogStore;
@@ -65,22 +74,56 @@ pub struct ArchiveRun {
 }
 
 impl ArchiveRun {
-    /// Archives the next day; `false` once there is none left.
-    pub fn step(&mut self, store: &mut LogStore) -> Result<bool> {
-        let Some(day) = self.next_day.take() else { return Ok(false) };
-        if compare_iso_days(&day, &self.last_day) == Ordering::Greater || self.max_days.is_some_and(|max| self.processed >= max) {
+    fn has_next(&self) -> bool {
+        self.next_day.as_ref().is_some_and(|day| {
+            compare_iso_days(day, &self.last_day) != Ordering::Greater && !self.max_days.is_some_and(|max| self.processed >= max)
+        })
+    }
+
+    /// Archives days in one transaction until none is left or about `row_budget` rows moved;
+    /// `false` once there is nothing left to do.
+    pub fn step(&mut self, store: &mut LogStore, row_budget: usize) -> Result<bool> {
+        if !self.has_next() {
             return Ok(false);
         }
+        let outcome = {
+            let tx = store.db_conn()?.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut moved = 0;
+            let mut outcome = Ok(());
+            while moved < row_budget && self.has_next() {
+                if let Err(e) = self.archive_next(&tx).map(|n| moved += n.max(1)) {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+            // The renames must be durable before the rows they hold leave SQLite.
+            sync_dir(&self.dir)?;
+            tx.commit()?;
+            outcome
+        };
+        store.rows_changed();
+        outcome.map(|()| self.has_next())
+    }
+
+    /// One day inside its own savepoint; a failed day leaves no trace in the transaction.
+    fn archive_next(&mut self, tx: &Connection) -> Result<usize> {
+        let day = self.next_day.take().expect("has_next checked it");
         let start = utc_day::utc_day_start_ms(&day)?;
         let end = utc_day::utc_day_end_exclusive_ms(&day)?;
         let file_path = self.dir.join(format!("{day}.jsonl"));
-        let result = archive_day(store.db_conn()?, &day, start, end, &file_path);
-        store.rows_changed();
-        let row_count = result?;
+        tx.execute_batch("SAVEPOINT archive_day")?;
+        let row_count = match archive_day(tx, &day, start, end, &file_path) {
+            Ok(n) => n,
+            Err(e) => {
+                tx.execute_batch("ROLLBACK TO archive_day; RELEASE archive_day")?;
+                return Err(e);
+            }
+        };
+        tx.execute_batch("RELEASE archive_day")?;
         self.days.push(ArchiveDay { day: day.clone(), row_count, file_path });
         self.processed += 1.0;
         self.next_day = Some(utc_day::next_utc_day(&day)?);
-        Ok(true)
+        Ok(row_count)
     }
 
     /// Runs the optional `VACUUM` and returns what was archived.
@@ -93,7 +136,7 @@ impl LogStore {
     /// Archives every eligible day into `archive_dir` (see the module docs).
     pub fn archive_logs(&mut self, opts: &ArchiveOptions, archive_dir: &Path) -> Result<ArchiveResult> {
         let mut run = self.archive_begin(opts, archive_dir)?;
-        while run.step(self)? {}
+        while run.step(self, usize::MAX)? {}
         run.finish(self)
     }
 
@@ -153,25 +196,31 @@ impl LogStore {
     }
 }
 
-/// Moves one day's rows into its file; returns how many rows left SQLite.
-fn archive_day(conn: &mut Connection, day: &str, start: i64, end: i64, file: &Path) -> Result<usize> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+/// Moves one day's rows into its file (not yet committed); returns how many rows left SQLite.
+fn archive_day(tx: &Connection, day: &str, start: i64, end: i64, file: &Path) -> Result<usize> {
     let (start, end) = (start as f64, end as f64);
-    let fresh = day_lines(&tx, start, end)?;
+    let mut fresh = day_lines(tx, start, end)?;
     let row_count = fresh.len();
     let existing = read_existing(file)?;
     if row_count > 0 || existing.is_none() {
-        let mut merged: BTreeMap<i64, String> = existing.unwrap_or_default();
-        merged.extend(fresh);
-        write_atomically(file, merged.values())?;
+        match existing {
+            Some(mut merged) => {
+                merged.extend(fresh);
+                write_atomically(file, merged.values())?;
+            }
+            None => {
+                fresh.sort_unstable_by_key(|(id, _)| *id);
+                write_atomically(file, fresh.iter().map(|(_, line)| line))?;
+            }
+        }
     }
     tx.prepare_cached(schema::DELETE_DAY)?.execute(params![start, end])?;
     tx.prepare_cached(schema::SET_META)?.execute([LOG_ARCHIVE_META_KEY, day])?;
-    tx.commit()?;
     Ok(row_count)
 }
 
-/// `JSON.stringify({id, source, type, refId, payload, timestamp})` for each row of the day.
+/// `JSON.stringify({id, source, type, refId, payload, timestamp})` for each row of the day, in
+/// index order (the caller sorts by id: SQLite would sort whole rows to do it).
 fn day_lines(conn: &Connection, start: f64, end: f64) -> Result<Vec<(i64, String)>> {
     const KEYS: [&str; 6] = ["{\"id\":", ",\"source\":", ",\"type\":", ",\"refId\":", ",\"payload\":", ",\"timestamp\":"];
     let mut stmt = conn.prepare_cached(schema::DAY_ROWS)?;
@@ -179,7 +228,7 @@ fn day_lines(conn: &Connection, start: f64, end: f64) -> Result<Vec<(i64, String
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
-        let mut line = String::with_capacity(128);
+        let mut line = String::with_capacity(256);
         for (i, key) in KEYS.iter().enumerate() {
             line.push_str(key);
             js_json::write_sql_value(&mut line, row.get_ref(i)?)?;
@@ -222,7 +271,8 @@ fn line_id(line: &str) -> Option<i64> {
     v.as_object()?.get("id")?.as_i64()
 }
 
-/// Temporary file in the same directory, fsync, rename over `file`, fsync the directory.
+/// Temporary file in the same directory, fsync, rename over `file`. The caller fsyncs the
+/// directory.
 fn write_atomically<'a>(file: &Path, lines: impl Iterator<Item = &'a String>) -> Result<()> {
     let dir = file.parent().unwrap_or(Path::new("."));
     let io = |e: std::io::Error, syscall: &str| Error::io(e, syscall, file);
@@ -237,7 +287,7 @@ fn write_atomically<'a>(file: &Path, lines: impl Iterator<Item = &'a String>) ->
     }
     tmp.as_file().sync_all().map_err(|e| io(e, "fsync"))?;
     tmp.persist(file).map_err(|e| io(e.error, "rename"))?;
-    sync_dir(dir)
+    Ok(())
 }
 
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {

@@ -224,25 +224,28 @@ impl Parser<'_> {
 /// Appends `JSON.stringify(s)`.
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let esc: Option<&str> = match c {
-            '"' => Some("\\\""),
-            '\\' => Some("\\\\"),
-            '\u{08}' => Some("\\b"),
-            '\u{0c}' => Some("\\f"),
-            '\n' => Some("\\n"),
-            '\r' => Some("\\r"),
-            '\t' => Some("\\t"),
-            c if (c as u32) < 0x20 => None,
+    // Every byte that needs escaping is ASCII, so a byte scan never splits a character.
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
             _ => continue,
         };
         out.push_str(&s[start..i]);
-        match esc {
-            Some(e) => out.push_str(e),
-            None => out.push_str(&format!("\\u{:04x}", c as u32)),
+        if esc.is_empty() {
+            out.push_str(&format!("\\u{:04x}", b));
+        } else {
+            out.push_str(esc);
         }
-        start = i + c.len_utf8();
+        start = i + 1;
     }
     out.push_str(&s[start..]);
     out.push('"');
@@ -287,7 +290,7 @@ pub fn write_sql_value(out: &mut String, v: ValueRef<'_>) -> Result<()> {
             if i.abs() > MAX_SAFE_INTEGER {
                 return Err(Error::integer_too_large(i));
             }
-            out.push_str(&i.to_string());
+            write_number(out, i as f64);
         }
         ValueRef::Real(f) => write_number(out, f),
         ValueRef::Text(t) => write_string(out, &sqlite_text(t)),

@@ -101,8 +101,9 @@ pub fn rounds() -> String {
 }
 
 pub const MIN_TIMESTAMP: &str = "SELECT MIN(timestamp) FROM logs";
+/// A day's rows in `idx_logs_timestamp` order; the archive orders them by id itself.
 pub const DAY_ROWS: &str = "SELECT id, source, type, ref_id, payload, timestamp FROM logs \
-     WHERE timestamp >= ?1 AND timestamp < ?2 ORDER BY id ASC";
+     WHERE timestamp >= ?1 AND timestamp < ?2";
 pub const DELETE_DAY: &str = "DELETE FROM logs WHERE timestamp >= ?1 AND timestamp < ?2";
 
 /// 64 MiB of page cache (negative: KiB), see `LogStore::open`.

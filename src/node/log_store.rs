@@ -19,6 +19,9 @@ use rusqlite::types::Value;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+/// Rows `archiveLogsAsync` moves per transaction before it lets other calls at the store.
+const ASYNC_ARCHIVE_ROWS: usize = 20_000;
+
 #[napi]
 pub struct NativeLogStore {
     store: SharedStore,
@@ -390,8 +393,8 @@ impl NativeLogStore {
         archive_value(env, result)
     }
 
-    /// Like `archiveLogs`, off the JavaScript thread; the store is locked one day at a time, so
-    /// other calls get in between days.
+    /// Like `archiveLogs`, off the JavaScript thread. The store is locked for a few days (about
+    /// `ASYNC_ARCHIVE_ROWS` rows) at a time, so other calls get in between.
     #[napi(catch_unwind, ts_return_type = "Promise<unknown>")]
     pub fn archive_logs_async(&self, env: Env, options: Unknown, archive_dir: String) -> napi::Result<AsyncTask<Job<ArchiveResult>>> {
         let opts = archive_options(&env, options)?;
@@ -399,7 +402,7 @@ impl NativeLogStore {
         let dir = PathBuf::from(archive_dir);
         let work = move || {
             let mut run = lock(&store).archive_begin(&opts, &dir)?;
-            while run.step(&mut lock(&store))? {}
+            while run.step(&mut lock(&store), ASYNC_ARCHIVE_ROWS)? {}
             run.finish(&mut lock(&store))
         };
         Ok(task::spawn(work, archive_value))

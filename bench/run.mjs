@@ -1,15 +1,18 @@
-// nerve-store-native vs @uncaged/nerve-store@0.5.0 (the reference), in one process.
+// nerve-store-native vs @uncaged/nerve-store@0.5.0 (the reference), in one process, with the
+// Rust floor (benches/floor.rs) run alongside, and a verdict on every target of the performance
+// issue at the end.
 //
-//   npm run bench                       full run (~4 min), writes bench-results/latest.json
-//   npm run bench -- --quick            smoke run (well under a minute)
-//   npm run bench -- thread blob.read   only workloads whose key or name contains a filter
-//   npm run bench -- --list             list workload keys
-// Options: --rounds N, --time-scale X (multiplies every time budget), --no-mem / --mem,
-//          --mem-rows N (default 1000000), --mem-reps N, --out FILE,
+//   npm run bench                       full run (~6-8 min), writes bench-results/latest.json
+//   npm run bench -- --quick            smoke run (about a minute; reduced sizes are not counted)
+//   npm run bench -- thread blob.read   only workloads and sections whose key or name contains a filter
+//   npm run bench -- --list             list workload and section keys
+// Options: --rounds N, --time-scale X (multiplies every time budget), --no-floor,
+//          --skip FILTER (repeatable), --no-mem / --mem, --mem-rows N, --mem-reps N,
+//          --lag-rows N, --lag-reps N, --file-mib N, --out FILE,
 //          --addon FILE (a .node to load as ours; default: the package's own, as built by
 //          `npm run build`). The addon is copied to a private directory at start, so a rebuild
 //          during the run cannot swap it out; a build with debug info (npm run build:debug) is
-//          flagged loudly, since its numbers mean nothing.
+//          flagged loudly, since its numbers mean nothing. The floor binary is pinned the same way.
 //
 // Method: every workload runs in rounds; each round is one tinybench Bench holding the reference
 // and ours, and the order alternates round to round (reference first, then ours first), so drift
@@ -17,36 +20,66 @@
 // median(reference) / median(ours), so > 1 means ours is faster. The spread of the per-round
 // ratios shows how much the noise moved it. Both implementations read identical copies of one
 // template database, built once with the reference's createLogStore and node:sqlite.
+// See bench/README.md for the sections (floor, throughput, lag, files, memory) and the targets.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { buildTemplate, copyDb } from './data.mjs';
-import { blobContent, WORKLOADS } from './workloads.mjs';
+import { Floor, FloorSeries } from './floor.mjs';
+import { runArchiveLag, runQueryLag } from './lag.mjs';
+import { fmtBytes, fmtRate, fmtTime, fmtX, median, pad, quantile, summarize } from './stats.mjs';
+import { evaluateTargets, FULL_FILE_BYTES, FULL_ROWS, summarizeTargets } from './targets.mjs';
+import { runThroughput } from './throughput.mjs';
+import { ARCHIVE_NOW, blobContent, WORKLOADS } from './workloads.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
 const IMPLS = ['reference', 'ours'];
+const MiB = 1024 * 1024;
+const TEMPLATE_ROWS = 100_000;
+
+/** The parts that are not ratio-table workloads; filters and --skip match their key or name. */
+const SECTIONS = {
+  throughput: { key: 'throughput', name: 'append / appendMany / appendAsync throughput (rows/s)' },
+  queryLag: { key: 'lag.queryAsync', name: 'queryAsync 100k rows: main-thread lag (ref: query)' },
+  archiveLag: { key: 'lag.archiveAsync', name: 'archiveLogsAsync 1M rows: main-thread lag (ref: archiveLogs)' },
+  files: { key: 'file', name: 'writeFile / readToFile 1 GiB: peak RSS (child process)' },
+  mem: { key: 'mem', name: 'memory query() 1M rows (child processes)' },
+};
 
 // ---------------------------------------------------------------- options
 function parseArgs(argv) {
-  const o = { quick: false, rounds: null, timeScale: 1, mem: null, memRows: 1_000_000, memReps: null, out: null, addon: null, list: false, filters: [] };
+  const o = {
+    quick: false, rounds: null, timeScale: 1, floor: true, mem: null, memRows: FULL_ROWS, memReps: null,
+    lagRows: null, lagReps: null, fileMiB: null, out: null, addon: null, list: false, filters: [], skips: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
       if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
       return argv[++i];
     };
+    const num = () => {
+      const v = Number(next());
+      if (!(v > 0)) throw new Error(`${a} needs a positive number`);
+      return v;
+    };
     if (a === '--quick') o.quick = true;
-    else if (a === '--rounds') o.rounds = Number(next());
-    else if (a === '--time-scale') o.timeScale = Number(next());
+    else if (a === '--rounds') o.rounds = num();
+    else if (a === '--time-scale') o.timeScale = num();
+    else if (a === '--no-floor') o.floor = false;
+    else if (a === '--skip') o.skips.push(next().toLowerCase());
     else if (a === '--mem') o.mem = true;
     else if (a === '--no-mem') o.mem = false;
-    else if (a === '--mem-rows') o.memRows = Number(next());
-    else if (a === '--mem-reps') o.memReps = Number(next());
+    else if (a === '--mem-rows') o.memRows = num();
+    else if (a === '--mem-reps') o.memReps = num();
+    else if (a === '--lag-rows') o.lagRows = num();
+    else if (a === '--lag-reps') o.lagReps = num();
+    else if (a === '--file-mib') o.fileMiB = num();
     else if (a === '--out') o.out = next();
     else if (a === '--addon') o.addon = resolve(next());
     else if (a === '--list') o.list = true;
@@ -58,15 +91,31 @@ function parseArgs(argv) {
   }
   o.rounds ??= o.quick ? 2 : 6;
   o.memReps ??= o.quick ? 1 : 2;
-  // Memory: on in a full run, off in --quick; with filters, only when a filter names it.
-  const memNamed = o.filters.some((f) => 'memory query() 1m rows'.includes(f) || f === 'mem');
-  o.mem ??= o.filters.length > 0 ? memNamed : !o.quick;
+  // --quick: the archive lag runs on the 100k-row template and the file APIs on 128 MiB; both are
+  // reported as "not counted". The full sizes are 1M rows and 1 GiB.
+  o.lagRows ??= o.quick ? TEMPLATE_ROWS : FULL_ROWS;
+  o.lagReps ??= o.quick ? 1 : 2;
+  o.fileMiB ??= o.quick ? 128 : 1024;
   if (o.quick) o.timeScale *= 0.2;
   return o;
 }
 
 function readUsage() {
-  return 'usage: npm run bench -- [--quick] [--rounds N] [--time-scale X] [--mem|--no-mem] [--mem-rows N] [--mem-reps N] [--out FILE] [--addon FILE] [--list] [filter...]';
+  return 'usage: npm run bench -- [--quick] [--rounds N] [--time-scale X] [--no-floor] [--skip FILTER]... '
+    + '[--mem|--no-mem] [--mem-rows N] [--mem-reps N] [--lag-rows N] [--lag-reps N] [--file-mib N] '
+    + '[--out FILE] [--addon FILE] [--list] [filter...]';
+}
+
+const matchesAny = (item, fs) => fs.some((f) => item.key.toLowerCase().includes(f) || item.name.toLowerCase().includes(f));
+
+function selection(o) {
+  const pick = (item) => (o.filters.length === 0 || matchesAny(item, o.filters)) && !matchesAny(item, o.skips);
+  const sections = Object.fromEntries(Object.entries(SECTIONS).map(([k, s]) => [k, pick(s)]));
+  // Memory (1M rows, a minute or more): on in a full run, off in --quick unless a filter names it.
+  const memNamed = o.filters.length > 0 && sections.mem;
+  sections.mem = o.mem ?? (o.quick ? memNamed : sections.mem);
+  if (o.mem === true && matchesAny(SECTIONS.mem, o.skips)) sections.mem = false;
+  return { workloads: WORKLOADS.filter(pick), sections };
 }
 
 /** tinybench budgets per kind of workload (ms); `iterations` is the minimum per round. */
@@ -81,49 +130,18 @@ function budget(cost, o) {
   }
 }
 
-// ---------------------------------------------------------------- statistics
-function quantile(sorted, q) {
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
-function summarize(samples, roundMedians) {
-  const s = [...samples].sort((a, b) => a - b);
-  return {
-    median_ms: quantile(s, 0.5),
-    p25_ms: quantile(s, 0.25),
-    p75_ms: quantile(s, 0.75),
-    min_ms: s[0],
-    mean_ms: s.reduce((a, b) => a + b, 0) / s.length,
-    samples: s.length,
-    round_medians_ms: roundMedians,
-  };
-}
-
-function fmtTime(ms) {
-  if (!Number.isFinite(ms)) return 'n/a';
-  if (ms < 1) return `${(ms * 1000).toFixed(ms < 0.01 ? 2 : 1)} µs`;
-  if (ms < 1000) return `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-function fmtBytes(b) {
-  if (!Number.isFinite(b)) return 'n/a';
-  return `${(b / 1024 / 1024).toFixed(0)} MiB`;
-}
-
-function pad(s, n, right = false) {
-  s = String(s);
-  return right ? s.padStart(n) : s.padEnd(n);
+/** Criterion chunk lengths (s): short chunks between rounds for targets, one longer one otherwise. */
+function floorChunk(o, target) {
+  const s = o.timeScale;
+  return target
+    ? { measurementS: Math.max(0.3, 1 * s), warmupS: Math.max(0.1, 0.3 * s) }
+    : { measurementS: Math.max(0.3, 2 * s), warmupS: Math.max(0.1, 0.5 * s) };
 }
 
 // ---------------------------------------------------------------- environment
 function git(args) {
   try {
-    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return null;
   }
@@ -147,7 +165,7 @@ function elfSectionNames(buf) {
 
 /**
  * Snapshots the addon that "ours" will load into `dir` and points the napi loader at the copy
- * (NAPI_RS_NATIVE_LIBRARY_PATH, inherited by the memory children too).
+ * (NAPI_RS_NATIVE_LIBRARY_PATH, inherited by the child processes too).
  */
 function pinAddon(o, dir) {
   const file = o.addon ?? process.env.NAPI_RS_NATIVE_LIBRARY_PATH ?? join(ROOT, 'nerve-store.linux-x64-gnu.node');
@@ -191,11 +209,12 @@ async function makeEnv(o) {
   const template = join(tmp, 'template', 'logs.db');
   mkdirSync(dirname(template), { recursive: true });
   const t0 = performance.now();
-  buildTemplate(mods.reference.createLogStore, template, { rows: 100_000, days: 20, threadMessages: 2500 });
+  buildTemplate(mods.reference.createLogStore, template, { rows: TEMPLATE_ROWS, days: 20, threadMessages: 2500 });
   console.log(`template: 100k rows over 20 days, 2.5k thread messages (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
   const readStores = {};
   const blobs = {};
+  const bigDbs = {};
   return {
     tmp,
     addon,
@@ -220,6 +239,18 @@ async function makeEnv(o) {
       }
       return blobs[k];
     },
+    /** A closed database of `rows` rows over 20 days (no thread), built once, shared by memory and lag. */
+    bigDb(rows) {
+      if (!bigDbs[rows]) {
+        const db = join(tmp, `big-${rows}`, 'logs.db');
+        mkdirSync(dirname(db), { recursive: true });
+        const t1 = performance.now();
+        buildTemplate(mods.reference.createLogStore, db, { rows, days: 20, threadMessages: 0, seed: 7 });
+        console.log(`  built a ${rows}-row database over 20 days (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
+        bigDbs[rows] = db;
+      }
+      return bigDbs[rows];
+    },
     close() {
       for (const s of Object.values(readStores)) s.close();
       rmSync(tmp, { recursive: true, force: true });
@@ -228,12 +259,14 @@ async function makeEnv(o) {
 }
 
 // ---------------------------------------------------------------- one workload
-function runWorkload(w, env, o) {
+async function runWorkload(w, env, o, floor) {
+  const missing = w.requires?.(env);
+  if (missing) return { key: w.key, name: w.name, info: !!w.info, available: false, missing };
   const b = budget(w.cost, o);
   const verify = {};
   for (const impl of IMPLS) {
     try {
-      verify[impl] = w.verify(impl, env);
+      verify[impl] = await w.verify(impl, env);
     } catch (e) {
       verify[impl] = `threw: ${e.message}`;
     }
@@ -243,7 +276,11 @@ function runWorkload(w, env, o) {
   const samples = { reference: [], ours: [] };
   const roundMedians = { reference: [], ours: [] };
   const load = [loadavg()[0]];
+  // The floor: for a target, short chunks before every round and after the last, interleaved with
+  // the Node rounds; otherwise one chunk before the rounds.
+  const fl = floor && w.floor ? new FloorSeries(floor, w.floor, floorChunk(o, w.floorTarget)) : null;
   try {
+    if (fl) fl.chunk();
     for (let r = 0; r < o.rounds; r++) {
       const order = r % 2 === 0 ? IMPLS : [...IMPLS].reverse();
       const bench = new Bench({
@@ -258,14 +295,16 @@ function runWorkload(w, env, o) {
       });
       for (const impl of order) {
         const t = tasks[impl];
-        bench.add(impl, t.fn, { beforeEach: t.beforeEach, afterEach: t.afterEach });
+        bench.add(impl, t.fn, { beforeEach: t.beforeEach, afterEach: t.afterEach, ...(w.async ? { async: impl === 'ours' } : {}) });
       }
-      bench.runSync();
+      if (w.async) await bench.run();
+      else bench.runSync();
       for (const task of bench.tasks) {
         const lat = task.result.latency;
         for (const x of lat.samples) samples[task.name].push(x);
         roundMedians[task.name].push(lat.p50);
       }
+      if (fl && w.floorTarget) fl.chunk();
     }
   } finally {
     for (const impl of IMPLS) tasks[impl].close?.();
@@ -275,9 +314,27 @@ function runWorkload(w, env, o) {
   const reference = summarize(samples.reference, roundMedians.reference);
   const ours = summarize(samples.ours, roundMedians.ours);
   const roundRatios = roundMedians.reference.map((m, i) => m / roundMedians.ours[i]);
+  const floorResult = fl ? fl.result() : null;
+  // ours / floor. For a target, each round is paired with the floor chunks just before and after
+  // it (geometric mean of their medians) and the figure is the median over rounds of those
+  // ratios, so drift (fsync latency moves several-fold within a minute here) cancels; the pooled
+  // medians' ratio is kept beside it. Otherwise the pooled medians' ratio.
+  let floorCmp = {};
+  if (floorResult && Number.isFinite(floorResult.median_ms)) {
+    const pooled = ours.median_ms / floorResult.median_ms;
+    const cm = floorResult.chunk_medians_ms;
+    if (w.floorTarget && cm.length === o.rounds + 1) {
+      const paired = roundMedians.ours.map((m, i) => m / Math.sqrt(cm[i] * cm[i + 1]));
+      floorCmp = { ours_vs_floor: median(paired), ours_vs_floor_rounds: paired, ours_vs_floor_pooled: pooled, ours_vs_floor_method: 'median of per-round ratios to the adjacent floor chunks' };
+    } else {
+      floorCmp = { ours_vs_floor: pooled, ours_vs_floor_pooled: pooled, ours_vs_floor_method: 'pooled medians' };
+    }
+  }
   return {
     key: w.key,
     name: w.name,
+    info: !!w.info,
+    available: true,
     same,
     ...(same ? {} : { verify }),
     ratio: reference.median_ms / ours.median_ms,
@@ -286,18 +343,15 @@ function runWorkload(w, env, o) {
     round_ratios: roundRatios,
     reference,
     ours,
+    ...(floorResult ? { floor: floorResult, ...floorCmp } : {}),
     loadavg1: load,
   };
 }
 
 // ---------------------------------------------------------------- memory (child processes)
 function runMemory(env, o) {
-  const dir = join(env.tmp, 'mem');
-  mkdirSync(dir, { recursive: true });
-  const db = join(dir, 'logs.db');
-  const t0 = performance.now();
-  buildTemplate(env.mods.reference.createLogStore, db, { rows: o.memRows, days: 20, threadMessages: 0, seed: 7 });
-  console.log(`\nmemory: ${o.memRows} rows (${((performance.now() - t0) / 1000).toFixed(1)} s to build), one child process per measurement`);
+  const db = env.bigDb(o.memRows);
+  console.log(`  query() over ${o.memRows} rows, one child process per measurement`);
   const runs = { reference: [], ours: [] };
   for (let rep = 0; rep < o.memReps; rep++) {
     const order = rep % 2 === 0 ? IMPLS : [...IMPLS].reverse();
@@ -311,7 +365,6 @@ function runMemory(env, o) {
       console.log(`  ${pad(impl, 10)} rows=${res.rows} time=${fmtTime(res.ms)} peak RSS growth=${fmtBytes(res.peakRssGrowth)} (peak RSS ${fmtBytes(res.peakRss)}), heapUsed growth=${fmtBytes(res.heapUsedGrowth)}${res.peakReset ? '' : ' [VmHWM not reset]'}`);
     }
   }
-  rmSync(dir, { recursive: true, force: true });
   const med = (impl, f) => quantile(runs[impl].map((r) => r[f]).sort((a, b) => a - b), 0.5);
   const summary = {};
   for (const impl of IMPLS) {
@@ -332,16 +385,51 @@ function runMemory(env, o) {
   };
 }
 
+// ---------------------------------------------------------------- large blobs through files (child)
+function runFiles(env, o) {
+  const bytes = Math.round(o.fileMiB * MiB);
+  const counted = bytes >= FULL_FILE_BYTES;
+  const dir = join(env.tmp, 'files');
+  const base = {
+    bytes,
+    counted,
+    method: 'child process; source file made and fsynced untimed; peak RSS growth = VmHWM after resetting it via /proc/self/clear_refs just before each call, minus RSS at the reset',
+  };
+  // Source, blob and read-back copy: the source is deleted before readToFile, so two at a time.
+  const st = statfsSync(env.tmp);
+  const free = st.bavail * st.bsize;
+  if (free < 2 * bytes + 1024 * MiB) return { ...base, skipped: `not enough free disk (${fmtBytes(free)} free)` };
+  try {
+    const child = spawnSync(process.execPath, ['--expose-gc', '--disable-warning=ExperimentalWarning', join(HERE, 'file-child.mjs'), dir, String(bytes)], {
+      cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20, timeout: 15 * 60_000,
+    });
+    const last = child.stdout?.trim().split('\n').pop();
+    if (child.status !== 0 || !last?.startsWith('{')) {
+      return { ...base, error: `child failed (status ${child.status}${child.signal ? `, ${child.signal}` : ''}): ${(child.error?.message ?? child.stderr ?? '').trim().slice(-500)}` };
+    }
+    const res = JSON.parse(last);
+    return { ...base, ...res };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------- report
 function printTable(results) {
+  if (results.length === 0) return;
   const cols = [
-    ['workload', 44], ['reference', 11, true], ['ours', 11, true], ['ratio', 8, true],
-    ['rounds min..max', 17, true], ['samples r/o', 13, true], ['same', 5, true],
+    ['workload', 44], ['reference', 10, true], ['ours', 10, true], ['ratio', 7, true],
+    ['rounds min..max', 16, true], ['samples r/o', 12, true], ['same', 4, true], ['floor', 10, true], ['ours/floor', 10, true],
   ];
-  const line = (vals) => cols.map(([, w, right], i) => pad(vals[i], w, right)).join(' ');
+  const line = (vals) => cols.map(([, w, right], i) => pad(vals[i] ?? '', w, right)).join(' ');
   console.log(`\n${line(cols.map((c) => c[0]))}`);
   console.log('-'.repeat(cols.reduce((a, c) => a + c[1] + 1, -1)));
   for (const r of results) {
+    if (r.available === false) {
+      console.log(line([r.name, '', '', 'n.a.', `${r.missing} missing`]));
+      continue;
+    }
+    const floorOk = r.floor && Number.isFinite(r.floor.median_ms);
     console.log(line([
       r.name,
       fmtTime(r.reference.median_ms),
@@ -350,79 +438,217 @@ function printTable(results) {
       `${r.round_ratio_min.toFixed(2)}..${r.round_ratio_max.toFixed(2)}`,
       `${r.reference.samples}/${r.ours.samples}`,
       r.same ? 'yes' : 'NO',
+      r.floor ? (floorOk ? fmtTime(r.floor.median_ms) : 'failed') : '',
+      floorOk ? `${r.ours_vs_floor.toFixed(2)}x` : '',
     ]));
   }
   console.log('ratio = median(reference) / median(ours): > 1 means ours is faster. Times are medians per call.');
+  console.log('floor = median of the Rust floor (benches/floor.rs) doing the same work; ours/floor <= 1.2 is the target for append and');
+  console.log('  blob writes, where it is the median over rounds of ours / the floor chunks run just before and after that round.');
   if (results.some((r) => r.key.startsWith('blob.write'))) {
     console.log('note: the reference writes blobs without fsync; ours fsyncs the file and its directory.');
   }
-  for (const r of results.filter((x) => !x.same)) {
+  if (results.some((r) => r.key.includes('Async') || r.key === 'query.async')) {
+    console.log('note: the *Async rows compare ours\' promise API (awaited one call at a time) with the reference\'s synchronous call.');
+  }
+  for (const r of results.filter((x) => x.available !== false && !x.same)) {
     console.log(`DIFFERENT RESULTS in ${r.key}:\n  reference: ${r.verify.reference.slice(0, 300)}\n  ours:      ${r.verify.ours.slice(0, 300)}`);
   }
+}
+
+function printThroughput(tp) {
+  console.log(`\nwrite throughput, median of ${tp.rounds} rounds (fresh 100k-row copy per measurement; ratios: median of the per-round ratios):`);
+  const row = (label, v, extra = '') => console.log(`  ${pad(label, 44)} ${pad(fmtRate(v), 16, true)}${extra}`);
+  row('reference append (autocommit)', tp.rows_per_s.reference_append);
+  const spread = (k) => {
+    const xs = tp.round_ratios[k];
+    return xs.length ? ` (rounds ${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)}x)` : '';
+  };
+  row('ours append (autocommit)', tp.rows_per_s.ours_append, `  ${fmtX(tp.ours_append_vs_reference_append)} reference${spread('ours_append_vs_reference_append')}`);
+  if (tp.available.appendMany) {
+    row(`ours appendMany (${tp.batch} per call)`, tp.rows_per_s.ours_appendMany,
+      `  ${fmtX(tp.appendMany_vs_ours_append, 1)} ours append${spread('appendMany_vs_ours_append')}, ${fmtX(tp.appendMany_vs_reference_append, 1)} reference append; same: ${tp.same.appendMany}`);
+  } else console.log(`  ${pad(`ours appendMany (${tp.batch} per call)`, 44)} ${pad('n.a.', 16, true)}  not available`);
+  if (tp.available.appendAsync) {
+    row(`ours appendAsync (${tp.in_flight} in flight)`, tp.rows_per_s.ours_appendAsync,
+      `  ${fmtX(tp.appendAsync_vs_ours_append, 1)} ours append${spread('appendAsync_vs_ours_append')}, ${fmtX(tp.appendAsync_vs_reference_append, 1)} reference append; same: ${tp.same.appendAsync}`);
+  } else console.log(`  ${pad(`ours appendAsync (${tp.in_flight} in flight)`, 44)} ${pad('n.a.', 16, true)}  not available`);
+  if (tp.floor) {
+    if (Number.isFinite(tp.floor.rows_per_s)) row(`floor: ${tp.batch} INSERTs in one transaction`, tp.floor.rows_per_s);
+    else console.log(`  floor failed: ${tp.floor.error}`);
+  }
+  for (const [k, e] of Object.entries(tp.errors)) console.log(`  ERROR in ${k}: ${e}`);
+}
+
+function printLag(lag) {
+  const q = lag.query;
+  if (q) {
+    console.log(`\nqueryAsync() over 100k rows, main-thread lag (1 ms setInterval; idle worst ${q.idle_max_lag_ms.toFixed(1)} ms):`);
+    console.log(`  reference query()  ${fmtTime(q.reference.median_ms)}, worst lag ${fmtTime(q.reference.max_lag_ms)} (${q.reference.runs.length} runs)`);
+    console.log(q.available
+      ? `  ours queryAsync()  ${fmtTime(q.ours.median_ms)}, worst lag ${fmtTime(q.ours.max_lag_ms)} (${q.ours.runs.length} runs)`
+      : '  ours queryAsync()  n.a. (not available)');
+    for (const [k, e] of Object.entries(q.errors)) console.log(`  ERROR in ${k}: ${e}`);
+  }
+  const a = lag.archive;
+  if (a) {
+    console.log(`\narchive of ${a.rows} rows over ${a.days} days, main-thread lag (1 ms setInterval; idle worst ${a.idle_max_lag_ms.toFixed(1)} ms)${a.counted ? '' : ' [reduced size: not counted]'}:`);
+    console.log(`  reference archiveLogs()       ${fmtTime(a.reference.median_ms)}, worst lag ${fmtTime(a.reference.max_lag_ms)} (${a.reference.runs.length} runs)`);
+    if (a.available) {
+      console.log(`  ours archiveLogsAsync()       ${fmtTime(a.ours.median_ms)}, worst lag ${fmtTime(a.ours.max_lag_ms)} (${a.ours.runs.length} runs)`);
+      console.log(`  duration ratio ${fmtX(a.duration_ratio)} (reference / ours); results (days, rowCount) ${a.same ? 'equal' : 'DIFFER'}`);
+    } else console.log('  ours archiveLogsAsync()       n.a. (not available)');
+    for (const [k, e] of Object.entries(a.errors)) console.log(`  ERROR in ${k}: ${e}`);
+  }
+}
+
+function printFiles(f) {
+  console.log(`\nlarge blobs through files, ${fmtBytes(f.bytes)}, child process${f.counted ? '' : ' [reduced size: not counted]'}:`);
+  if (f.skipped) return console.log(`  skipped: ${f.skipped}`);
+  if (f.error) console.log(`  ERROR: ${f.error}`);
+  for (const api of ['writeFile', 'readToFile']) {
+    const x = f[api];
+    if (!x) continue;
+    if (!x.available) console.log(`  ${pad(api, 11)} n.a. (not available)`);
+    else console.log(`  ${pad(api, 11)} ${fmtTime(x.ms)}, ${x.mib_per_s.toFixed(0)} MiB/s, peak RSS growth ${fmtBytes(x.peak_rss_growth_bytes)}${x.peak_reset ? '' : ' [VmHWM not reset]'}${x.ok ? '' : ` WRONG RESULT: ${x.error}`}`);
+  }
+}
+
+function printMemory(memory, reps) {
+  console.log(`\nquery() of ${memory.rows} rows, median of ${reps} child run(s) each:`);
+  for (const impl of IMPLS) {
+    const m = memory[impl];
+    console.log(`  ${pad(impl, 10)} time ${pad(fmtTime(m.ms), 9, true)}  peak RSS growth ${pad(fmtBytes(m.peak_rss_growth_bytes), 9, true)}  retained heap ${pad(fmtBytes(m.heap_used_growth_bytes), 9, true)}`);
+  }
+  console.log(`  ratio: time ${memory.time_ratio.toFixed(2)}x, peak RSS growth ${memory.peak_rss_growth_ratio.toFixed(2)}x (reference / ours)`);
+}
+
+function printTargets(targets, summary) {
+  console.log('\nTargets');
+  const w = [48, 16, 12];
+  console.log(`${pad('target', w[0])} ${pad('threshold', w[1])} ${pad('status', w[2])} measured`);
+  console.log('-'.repeat(130));
+  for (const x of targets) {
+    console.log(`${pad(x.target, w[0])} ${pad(x.threshold, w[1])} ${pad(x.status, w[2])} ${x.figure}${x.note ? ` [${x.note}]` : ''}`);
+  }
+  console.log(summary.line);
 }
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.list) {
     for (const w of WORKLOADS) console.log(`${pad(w.key, 26)} ${w.name}`);
-    console.log(`${pad('mem', 26)} memory query() 1M rows (child processes)`);
+    for (const s of Object.values(SECTIONS)) console.log(`${pad(s.key, 26)} ${s.name}`);
     return;
   }
-  const selected = o.filters.length === 0
-    ? WORKLOADS
-    : WORKLOADS.filter((w) => o.filters.some((f) => w.key.toLowerCase().includes(f) || w.name.toLowerCase().includes(f)));
-  if (selected.length === 0 && !o.mem) throw new Error(`no workload matches ${o.filters.join(', ')} (see --list)`);
+  const { workloads: selected, sections } = selection(o);
+  const sectionNames = Object.entries(sections).filter(([, on]) => on).map(([k]) => k);
+  if (selected.length === 0 && sectionNames.length === 0) throw new Error(`nothing matches ${o.filters.join(', ')} (see --list)`);
   if (typeof globalThis.gc !== 'function') console.log('note: run node with --expose-gc for a clean heap before heavy calls');
 
   const started = new Date();
   const t0 = performance.now();
-  console.log(`nerve-store bench: node ${process.version}, rounds=${o.rounds}${o.quick ? ' (quick)' : ''}, ${selected.length} workloads${o.mem ? ' + memory' : ''}`);
+  console.log(`nerve-store bench: node ${process.version}, rounds=${o.rounds}${o.quick ? ' (quick)' : ''}, ${selected.length} workloads${sectionNames.length ? ` + ${sectionNames.join(', ')}` : ''}${o.floor ? '' : ', no floor'}`);
   const env = await makeEnv(o);
   const results = [];
+  const lag = {};
   let memory = null;
+  let throughput = null;
+  let files = null;
+  let floor = null;
   try {
+    if (o.floor && (selected.some((w) => w.floor) || sections.throughput)) {
+      floor = new Floor({ root: ROOT, dir: join(env.tmp, 'floor'), rebuild: !o.quick });
+      const f0 = performance.now();
+      if (floor.prepare()) console.log(`floor: ${floor.info.how}, binary built ${floor.info.built} (${((performance.now() - f0) / 1000).toFixed(0)} s)`);
+      else {
+        console.log(`floor: NOT AVAILABLE: ${floor.error}`);
+        floor = null;
+      }
+    }
     for (const w of selected) {
       const w0 = performance.now();
-      const r = runWorkload(w, env, o);
+      const r = await runWorkload(w, env, o, floor);
       results.push(r);
-      console.log(`  ${pad(w.name, 44)} ref ${pad(fmtTime(r.reference.median_ms), 10, true)}  ours ${pad(fmtTime(r.ours.median_ms), 10, true)}  ${pad(r.ratio.toFixed(2), 6, true)}x  ${r.same ? '' : '[RESULTS DIFFER] '}(${((performance.now() - w0) / 1000).toFixed(1)} s)`);
+      if (r.available === false) {
+        console.log(`  ${pad(w.name, 44)} n.a.: ${r.missing} not available`);
+        continue;
+      }
+      const fl = r.floor ? `  floor ${Number.isFinite(r.floor.median_ms) ? `${pad(fmtTime(r.floor.median_ms), 9, true)}` : 'failed'}` : '';
+      console.log(`  ${pad(w.name, 44)} ref ${pad(fmtTime(r.reference.median_ms), 10, true)}  ours ${pad(fmtTime(r.ours.median_ms), 10, true)}  ${pad(r.ratio.toFixed(2), 6, true)}x${fl}  ${r.same ? '' : '[RESULTS DIFFER] '}(${((performance.now() - w0) / 1000).toFixed(1)} s)`);
     }
-    if (o.mem) memory = runMemory(env, o);
+    if (sections.throughput) {
+      console.log(`\n${SECTIONS.throughput.name}`);
+      const fs = floor ? new FloorSeries(floor, 'sqlite/insert_1000_in_one_transaction', floorChunk(o, true)) : null;
+      throughput = await runThroughput(env, {
+        rounds: o.quick ? 2 : 5,
+        budgetMs: Math.max(200, 600 * o.timeScale),
+        asyncBudgetMs: Math.max(300, 1000 * o.timeScale),
+      }, fs, (m) => console.log(`  ${m}`));
+    }
+    if (sections.queryLag) {
+      console.log(`\n${SECTIONS.queryLag.name}`);
+      lag.query = await runQueryLag(env, { reps: o.quick ? 1 : 3 }, (m) => console.log(`  ${m}`));
+    }
+    if (sections.archiveLag) {
+      console.log(`\narchiveLogsAsync over ${o.lagRows} rows: main-thread lag (ref: archiveLogs)`);
+      const db = o.lagRows === TEMPLATE_ROWS ? env.template : env.bigDb(o.lagRows);
+      lag.archive = await runArchiveLag(env, {
+        db, rows: o.lagRows, days: 20, now: ARCHIVE_NOW, reps: o.lagReps, counted: o.lagRows >= FULL_ROWS,
+      }, (m) => console.log(`  ${m}`));
+    }
+    if (sections.files) {
+      console.log(`\nwriteFile / readToFile over ${fmtBytes(o.fileMiB * MiB)} (child process)`);
+      files = runFiles(env, o);
+    }
+    if (sections.mem) {
+      console.log(`\n${SECTIONS.mem.name}`);
+      memory = runMemory(env, o);
+    }
   } finally {
     env.close();
   }
   printTable(results);
-  if (memory) {
-    console.log(`\nquery() of ${memory.rows} rows, median of ${o.memReps} child run(s) each:`);
-    for (const impl of IMPLS) {
-      const m = memory[impl];
-      console.log(`  ${pad(impl, 10)} time ${pad(fmtTime(m.ms), 9, true)}  peak RSS growth ${pad(fmtBytes(m.peak_rss_growth_bytes), 9, true)}  retained heap ${pad(fmtBytes(m.heap_used_growth_bytes), 9, true)}`);
-    }
-    console.log(`  ratio: time ${memory.time_ratio.toFixed(2)}x, peak RSS growth ${memory.peak_rss_growth_ratio.toFixed(2)}x (reference / ours)`);
-  }
-  const totalS = (performance.now() - t0) / 1000;
-  console.log(`\ntotal ${totalS.toFixed(0)} s`);
+  if (throughput) printThroughput(throughput);
+  if (lag.query || lag.archive) printLag(lag);
+  if (files) printFiles(files);
+  if (memory) printMemory(memory, o.memReps);
 
   const report = {
     meta: {
       started: started.toISOString(),
-      total_s: totalS,
+      total_s: 0,
       node: process.version,
       reference: '@uncaged/nerve-store@0.5.0',
       tinybench: '6.2.3',
       commit: git(['rev-parse', 'HEAD']),
       dirty_files: (git(['status', '--porcelain']) ?? '').split('\n').filter(Boolean).length,
       addon: env.addon,
+      floor: floor?.info ?? (o.floor ? null : 'skipped (--no-floor)'),
       cpu: cpus()[0]?.model,
       cores: cpus().length,
       total_mem_bytes: totalmem(),
       tmpdir: tmpdir(),
     },
-    options: { quick: o.quick, rounds: o.rounds, time_scale: o.timeScale, filters: o.filters, mem: o.mem, mem_rows: o.memRows, mem_reps: o.memReps },
+    options: {
+      quick: o.quick, rounds: o.rounds, time_scale: o.timeScale, filters: o.filters, skips: o.skips, floor: o.floor,
+      sections: sectionNames, mem_rows: o.memRows, mem_reps: o.memReps, lag_rows: o.lagRows, lag_reps: o.lagReps, file_mib: o.fileMiB,
+    },
     ratio_definition: 'median(reference ms) / median(ours ms); > 1 means ours is faster',
     results,
+    throughput,
+    lag,
+    files,
     memory,
   };
+  const ratioKeys = WORKLOADS.filter((w) => !w.info).map((w) => w.key);
+  report.targets = evaluateTargets(report, ratioKeys);
+  report.targets_summary = summarizeTargets(report.targets);
+  printTargets(report.targets, report.targets_summary);
+
+  const totalS = (performance.now() - t0) / 1000;
+  report.meta.total_s = totalS;
+  console.log(`\ntotal ${totalS.toFixed(0)} s`);
   const out = o.out ?? join(ROOT, 'bench-results', 'latest.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);

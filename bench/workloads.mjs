@@ -1,6 +1,12 @@
 // The workloads. Each `make(impl, env)` returns, for one implementation, the timed function `fn`
 // and optional untimed `beforeEach`/`afterEach` hooks and `close`. `verify(impl, env)` returns a
-// string per implementation; the runner compares them, so every ratio compares the same work.
+// string (or a promise of one) per implementation; the runner compares them, so every ratio
+// compares the same work.
+// Optional fields: `async` (ours' fn returns a promise), `requires(env)` (the name of an API of
+// ours that is missing, or null; the workload is then reported as not available), `info` (the
+// ratio is informational: not part of the "no workload slower than the reference" target),
+// `floor` (the criterion id in benches/floor.rs doing the same work from Rust alone) and
+// `floorTarget` (the floor comparison is a target, so floor chunks run between the rounds).
 import { mkdirSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyDb, DAY_MS, START_MS, THREAD_RUN } from './data.mjs';
@@ -34,6 +40,8 @@ function appendWorkload() {
     name: 'append (autocommit)',
     key: 'append',
     cost: 'fast',
+    floor: 'sqlite/insert_autocommit',
+    floorTarget: true,
     make(impl, env) {
       const store = freshStore(impl, env, 'append');
       let ts = START_MS + 21 * DAY_MS;
@@ -80,11 +88,12 @@ function upsertWorkload() {
 }
 
 /** A read-only workload on the shared read copy (one per implementation). */
-function readWorkload(name, key, cost, call, { heavy = false } = {}) {
+function readWorkload(name, key, cost, call, { heavy = false, floor } = {}) {
   return {
     name,
     key,
     cost,
+    floor,
     make(impl, env) {
       const store = env.readStore(impl);
       return { fn: () => call(store), beforeEach: heavy ? gc : undefined };
@@ -148,6 +157,9 @@ function blobWrite(label, size) {
     name: `blob write ${label} (new content)`,
     key: `blob.write.${label}`,
     cost: size > MiB ? 'bigblob' : 'fast',
+    info: true, // durable in ours, not in the reference: judged against the floor instead
+    floor: `blob/durable_write_${label}`,
+    floorTarget: true,
     make(impl, env) {
       const root = join(env.tmp, `blobs-write-${label}-${impl}`);
       const store = env.mods[impl].createBlobStore(root);
@@ -181,6 +193,7 @@ function blobRead(op, label, size) {
     name: `blob ${op} ${label}`,
     key: `blob.${op}.${label}`,
     cost: size > MiB && op === 'read' ? 'bigblob' : 'fast',
+    floor: op === 'read' ? `blob/read_verify_${label}` : undefined,
     make(impl, env) {
       const { store, hash } = env.blobFixture(impl, label, size);
       return op === 'read'
@@ -195,12 +208,100 @@ function blobRead(op, label, size) {
   };
 }
 
-export { blobContent, KiB, MiB };
+/** `name` when `target` has no such method (an API of ours not built yet), else null. */
+function missingOn(target, name) {
+  return typeof target[name] === 'function' ? null : name;
+}
+
+// Ours' promise APIs against the reference's synchronous calls: `call(store, impl)` picks the one to run.
+function queryAsyncWorkload() {
+  const call = (s, impl) => (impl === 'ours' ? s.queryAsync() : s.query());
+  return {
+    name: 'queryAsync() all 100k rows (ref: query())',
+    key: 'query.async',
+    cost: 'scan',
+    async: true,
+    info: true, // its own target
+    requires: (env) => missingOn(env.readStore('ours'), 'queryAsync'),
+    make(impl, env) {
+      const store = env.readStore(impl);
+      return { fn: () => call(store, impl), beforeEach: gc };
+    },
+    async verify(impl, env) {
+      return JSON.stringify(await call(env.readStore(impl), impl));
+    },
+  };
+}
+
+function blobWriteAsync(label, size) {
+  const w = blobWrite(label, size);
+  return {
+    ...w,
+    name: `blob writeAsync ${label} (ref: write)`,
+    key: `blob.writeAsync.${label}`,
+    async: true,
+    info: true,
+    floor: undefined,
+    floorTarget: false,
+    requires: (env) => missingOn(env.blobFixture('ours', '1KiB', KiB).store, 'writeAsync'),
+    make(impl, env) {
+      const root = join(env.tmp, `blobs-writeAsync-${label}-${impl}`);
+      const store = env.mods[impl].createBlobStore(root);
+      const buf = blobContent(size, 11);
+      let n = 0;
+      let last = null;
+      return {
+        beforeEach() {
+          buf.writeUInt32LE(++n, 0);
+          if (size > MiB) gc();
+        },
+        fn: impl === 'ours'
+          ? async () => { last = await store.writeAsync(buf); }
+          : () => { last = store.write(buf); },
+        afterEach: size > MiB ? () => { if (last) unlinkSync(join(root, last.slice(0, 2), last.slice(2))); } : undefined,
+        close: () => rmSync(root, { recursive: true, force: true }),
+      };
+    },
+    async verify(impl, env) {
+      const root = join(env.tmp, `blobs-verify-async-${label}-${impl}`);
+      const store = env.mods[impl].createBlobStore(root);
+      const write = (b) => (impl === 'ours' ? store.writeAsync(b) : store.write(b));
+      const hash = await write(blobContent(size, 12));
+      const again = await write(blobContent(size, 12));
+      rmSync(root, { recursive: true, force: true });
+      return `${hash} ${again}`;
+    },
+  };
+}
+
+function blobReadAsync(label, size) {
+  const read = (store, impl, hash) => (impl === 'ours' ? store.readAsync(hash) : store.read(hash));
+  return {
+    name: `blob readAsync ${label} (ref: read)`,
+    key: `blob.readAsync.${label}`,
+    cost: size > MiB ? 'bigblob' : 'fast',
+    async: true,
+    info: true,
+    requires: (env) => missingOn(env.blobFixture('ours', '1KiB', KiB).store, 'readAsync'),
+    make(impl, env) {
+      const { store, hash } = env.blobFixture(impl, label, size);
+      return { fn: () => read(store, impl, hash), beforeEach: size > MiB ? gc : undefined };
+    },
+    async verify(impl, env) {
+      const { store, hash } = env.blobFixture(impl, label, size);
+      const out = await read(store, impl, hash);
+      const missing = await read(store, impl, '0'.repeat(64));
+      return `${out.length} ${out.subarray(0, 16).toString('hex')} ${missing}`;
+    },
+  };
+}
+
+export { blobContent, KiB, MiB, ARCHIVE_NOW };
 
 export const WORKLOADS = [
   appendWorkload(),
   upsertWorkload(),
-  readWorkload('query() all 100k rows', 'query.all', 'scan', (s) => s.query(), { heavy: true }),
+  readWorkload('query() all 100k rows', 'query.all', 'scan', (s) => s.query(), { heavy: true, floor: 'sqlite/scan_100k_rows' }),
   readWorkload('query({refId, limit: 100})', 'query.refId+limit', 'fast',
     (s) => s.query({ refId: THREAD_RUN, limit: 100 })),
   readWorkload('query({source, type, since, until}) 1 day', 'query.source+type+range', 'fast',
@@ -215,4 +316,9 @@ export const WORKLOADS = [
   blobRead('read', '16MiB', 16 * MiB),
   blobRead('exists', '1KiB', KiB),
   blobRead('exists', '16MiB', 16 * MiB),
+  queryAsyncWorkload(),
+  blobWriteAsync('1KiB', KiB),
+  blobWriteAsync('16MiB', 16 * MiB),
+  blobReadAsync('1KiB', KiB),
+  blobReadAsync('16MiB', 16 * MiB),
 ];

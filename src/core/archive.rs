@@ -199,19 +199,18 @@ impl LogStore {
 /// Moves one day's rows into its file (not yet committed); returns how many rows left SQLite.
 fn archive_day(tx: &Connection, day: &str, start: i64, end: i64, file: &Path) -> Result<usize> {
     let (start, end) = (start as f64, end as f64);
-    let mut fresh = day_lines(tx, start, end)?;
-    let row_count = fresh.len();
+    let fresh = day_lines(tx, start, end)?;
+    let row_count = fresh.rows.len();
     let existing = read_existing(file)?;
     if row_count > 0 || existing.is_none() {
         match existing {
             Some(mut merged) => {
-                merged.extend(fresh);
-                write_atomically(file, merged.values())?;
+                for &(id, from, to) in &fresh.rows {
+                    merged.entry(id).or_insert_with(|| String::from_utf8_lossy(&fresh.text[from..to]).into_owned());
+                }
+                write_atomically(file, merged.values().map(|l| l.as_bytes()))?;
             }
-            None => {
-                fresh.sort_unstable_by_key(|(id, _)| *id);
-                write_atomically(file, fresh.iter().map(|(_, line)| line))?;
-            }
+            None => write_atomically(file, fresh.rows.iter().map(|&(_, from, to)| &fresh.text[from..to]))?,
         }
     }
     tx.prepare_cached(schema::DELETE_DAY)?.execute(params![start, end])?;
@@ -219,23 +218,34 @@ fn archive_day(tx: &Connection, day: &str, start: i64, end: i64, file: &Path) ->
     Ok(row_count)
 }
 
-/// `JSON.stringify({id, source, type, refId, payload, timestamp})` for each row of the day, in
-/// index order (the caller sorts by id: SQLite would sort whole rows to do it).
-fn day_lines(conn: &Connection, start: f64, end: f64) -> Result<Vec<(i64, String)>> {
+/// A day's rows as archive lines: one buffer, and each row's id and byte range in it, by id.
+struct DayLines {
+    text: Vec<u8>,
+    rows: Vec<(i64, usize, usize)>,
+}
+
+/// The day's rows as lines, `JSON.stringify({id, source, type, refId, payload, timestamp})` each.
+/// SQLite returns them in index order; sorting whole rows by id in SQL costs more than sorting
+/// (id, range) pairs here.
+fn day_lines(conn: &Connection, start: f64, end: f64) -> Result<DayLines> {
     const KEYS: [&str; 6] = ["{\"id\":", ",\"source\":", ",\"type\":", ",\"refId\":", ",\"payload\":", ",\"timestamp\":"];
     let mut stmt = conn.prepare_cached(schema::DAY_ROWS)?;
     let mut rows = stmt.query(params![start, end])?;
-    let mut out = Vec::new();
+    let mut line = String::new();
+    let mut out = DayLines { text: Vec::new(), rows: Vec::new() };
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
-        let mut line = String::with_capacity(256);
+        line.clear();
         for (i, key) in KEYS.iter().enumerate() {
             line.push_str(key);
             js_json::write_sql_value(&mut line, row.get_ref(i)?)?;
         }
         line.push('}');
-        out.push((id, line));
+        let from = out.text.len();
+        out.text.extend_from_slice(line.as_bytes());
+        out.rows.push((id, from, out.text.len()));
     }
+    out.rows.sort_unstable_by_key(|&(id, _, _)| id);
     Ok(out)
 }
 
@@ -273,14 +283,14 @@ fn line_id(line: &str) -> Option<i64> {
 
 /// Temporary file in the same directory, fsync, rename over `file`. The caller fsyncs the
 /// directory.
-fn write_atomically<'a>(file: &Path, lines: impl Iterator<Item = &'a String>) -> Result<()> {
+fn write_atomically<'a>(file: &Path, lines: impl Iterator<Item = &'a [u8]>) -> Result<()> {
     let dir = file.parent().unwrap_or(Path::new("."));
     let io = |e: std::io::Error, syscall: &str| Error::io(e, syscall, file);
     let mut tmp = tempfile::Builder::new().prefix(".tmp.").tempfile_in(dir).map_err(|e| io(e, "open"))?;
     {
         let mut w = std::io::BufWriter::new(tmp.as_file_mut());
         for line in lines {
-            w.write_all(line.as_bytes()).map_err(|e| io(e, "write"))?;
+            w.write_all(line).map_err(|e| io(e, "write"))?;
             w.write_all(b"\n").map_err(|e| io(e, "write"))?;
         }
         w.flush().map_err(|e| io(e, "write"))?;

@@ -221,31 +221,51 @@ impl Parser<'_> {
     }
 }
 
+/// Bytes `JSON.stringify` escapes: `"`, `\\` and the C0 controls (all ASCII, so a byte scan never
+/// splits a character).
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// Appends `JSON.stringify(s)`.
 pub fn write_string(out: &mut String, s: &str) {
-    out.push('"');
     let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push('"');
     let mut start = 0;
-    // Every byte that needs escaping is ASCII, so a byte scan never splits a character.
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if esc.is_empty() {
-            out.push_str(&format!("\\u{:04x}", b));
-        } else {
-            out.push_str(esc);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !NEEDS_ESCAPE[b as usize] {
+            i += 1;
+            continue;
         }
-        start = i + 1;
+        out.push_str(&s[start..i]);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 15) as usize] as char);
+            }
+        }
+        i += 1;
+        start = i;
     }
     out.push_str(&s[start..]);
     out.push('"');
@@ -264,8 +284,12 @@ pub fn write_number(out: &mut String, n: f64) {
 /// A TEXT value as JavaScript sees it through node:sqlite, which reads the column as a C string:
 /// the text ends at the first NUL byte, and bytes that are not UTF-8 become U+FFFD.
 pub fn sqlite_text(bytes: &[u8]) -> Cow<'_, str> {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    String::from_utf8_lossy(&bytes[..end])
+    let end = memchr::memchr(0, bytes).unwrap_or(bytes.len());
+    // Valid UTF-8 is the rule; the strict check is much faster than the lossy one.
+    match std::str::from_utf8(&bytes[..end]) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(&bytes[..end]),
+    }
 }
 
 /// A column value as node:sqlite reads it (TEXT per [`sqlite_text`]; the rest unchanged).
@@ -290,7 +314,7 @@ pub fn write_sql_value(out: &mut String, v: ValueRef<'_>) -> Result<()> {
             if i.abs() > MAX_SAFE_INTEGER {
                 return Err(Error::integer_too_large(i));
             }
-            write_number(out, i as f64);
+            out.push_str(itoa::Buffer::new().format(i));
         }
         ValueRef::Real(f) => write_number(out, f),
         ValueRef::Text(t) => write_string(out, &sqlite_text(t)),

@@ -4,6 +4,7 @@
 use super::js_json::{self, sqlite_text, sqlite_value, MAX_SAFE_INTEGER};
 use super::schema;
 use super::utc_day::MAX_TIME_MS;
+use super::query_plan;
 use super::thread::RoundCache;
 use super::{Error, Result};
 use rusqlite::types::{Value, ValueRef};
@@ -335,6 +336,35 @@ impl LogStore {
         }
         if let Some(v) = &q.until {
             add("timestamp <= ?", num(v));
+        }
+        // The limit as a row count, when the SQL text would read it as an integer (see below).
+        let row_limit = match q.limit {
+            None => Some(u64::MAX),
+            Some(l) if l.fract() == 0.0 && l.abs() <= MAX_SAFE_INTEGER as f64 => Some(if l < 0.0 { u64::MAX } else { l as u64 }),
+            Some(_) => None,
+        };
+        if let Some(row_limit) = row_limit {
+            // One snapshot for the index scans and the reads by id.
+            let tx = conn.transaction()?;
+            if let Some(ids) = query_plan::candidate_ids(&tx, q)? {
+                let sql = format!("SELECT id, source, type, ref_id, payload, timestamp FROM logs WHERE id = ? AND {}", conds.join(" AND "));
+                let mut stmt = tx.prepare_cached(&sql)?;
+                let mut taken = 0;
+                for id in ids {
+                    if taken >= row_limit {
+                        break;
+                    }
+                    let mut rows = stmt.query(rusqlite::params_from_iter(std::iter::once(&Value::Integer(id)).chain(args.iter())))?;
+                    if let Some(row) = rows.next()? {
+                        f(row)?;
+                        taken += 1;
+                    }
+                }
+                drop(stmt);
+                tx.commit()?;
+                return Ok(());
+            }
+            tx.commit()?;
         }
         let mut sql = String::from("SELECT id, source, type, ref_id, payload, timestamp FROM logs");
         if !conds.is_empty() {

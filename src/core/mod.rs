@@ -6,6 +6,7 @@ pub mod error;
 pub mod group_commit;
 pub mod js_json;
 pub mod log_store;
+mod query_plan;
 pub mod row_batch;
 pub mod schema;
 pub mod thread;

@@ -12,7 +12,7 @@ use super::js_json::{sqlite_text, MAX_SAFE_INTEGER};
 use super::log_store::{row_to_log, LogRow};
 use super::Result;
 use rusqlite::types::ValueRef;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// `columns` value for SQL NULL.
 pub const NULL_INDEX: u32 = u32::MAX;
@@ -70,7 +70,10 @@ pub struct LogRowBatch {
     pub chunk_starts: Vec<u32>,
     /// The rows marked [`SPECIAL`], in order.
     pub special: Vec<LogRow>,
-    dict_index: HashMap<String, u32>,
+    dict_index: FxHashMap<String, u32>,
+    /// The table index each of `source`, `type`, `refId` had in the previous row: runs of equal
+    /// values are common, and a comparison is cheaper than a hash.
+    last: [u32; 3],
     current: Option<TextChunk>,
 }
 
@@ -81,7 +84,7 @@ enum Cell {
 
 impl LogRowBatch {
     pub fn new() -> Self {
-        Self::default()
+        LogRowBatch { last: [NULL_INDEX; 3], ..Self::default() }
     }
 
     /// Adds one row of `SELECT id, source, type, ref_id, payload, timestamp`.
@@ -122,10 +125,10 @@ impl LogRowBatch {
         let (Some(id), Some(ts)) = (safe_number(row.get_ref(0)?), safe_number(row.get_ref(5)?)) else {
             return Ok(None);
         };
-        let (Some(Cell::Text(source)), Some(Cell::Text(kind))) = (self.interned(row.get_ref(1)?), self.interned(row.get_ref(2)?)) else {
+        let (Some(Cell::Text(source)), Some(Cell::Text(kind))) = (self.interned(0, row.get_ref(1)?), self.interned(1, row.get_ref(2)?)) else {
             return Ok(None);
         };
-        let ref_id = match self.interned(row.get_ref(3)?) {
+        let ref_id = match self.interned(2, row.get_ref(3)?) {
             Some(Cell::Null) => NULL_INDEX,
             Some(Cell::Text(i)) => i,
             None => return Ok(None),
@@ -140,13 +143,18 @@ impl LogRowBatch {
 
     /// The table index of a TEXT value, `Null` for NULL, `None` for anything the table cannot
     /// hold (a BLOB, a number, a new string once the table is full).
-    fn interned(&mut self, v: ValueRef<'_>) -> Option<Cell> {
+    fn interned(&mut self, column: usize, v: ValueRef<'_>) -> Option<Cell> {
         let text = match v {
             ValueRef::Null => return Some(Cell::Null),
             ValueRef::Text(t) => sqlite_text(t),
             _ => return None,
         };
+        let last = self.last[column];
+        if last != NULL_INDEX && self.dict[last as usize] == text.as_ref() {
+            return Some(Cell::Text(last));
+        }
         if let Some(&i) = self.dict_index.get(text.as_ref()) {
+            self.last[column] = i;
             return Some(Cell::Text(i));
         }
         if self.dict.len() >= MAX_DICT {
@@ -155,6 +163,7 @@ impl LogRowBatch {
         let i = self.dict.len() as u32;
         self.dict.push(text.clone().into_owned());
         self.dict_index.insert(text.into_owned(), i);
+        self.last[column] = i;
         Some(Cell::Text(i))
     }
 }

@@ -1,0 +1,185 @@
+// Main-thread lag: how long a 1 ms setInterval on the main thread waits while an operation runs.
+//
+// Method: a `setInterval(tick, 1)` records performance.now() on every tick. The lag of one wait is
+// (time between two consecutive ticks) - 1 ms; the worst lag of an operation is the largest such
+// value over the waits that overlap it: from the last tick before the call, through the call
+// and its settlement, to the first ticks after a short tail (so work done on the main thread
+// when a promise settles, such as building the JavaScript result, is caught too). A synchronous
+// call blocks the loop for its whole duration, so its worst lag is about its duration.
+// This is the interval's own view; perf_hooks.monitorEventLoopDelay is not used.
+// Every measured call runs in a fresh child process (lag-child.mjs), so the bench's own heap and
+// its garbage collection are not in the figure; each child first measures its idle loop for 300 ms.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { copyDb } from './data.mjs';
+import { median, sleep } from './stats.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+const INTERVAL_MS = 1;
+/** Time the interval keeps running after the operation settled. */
+const TAIL_MS = 10;
+
+/**
+ * Runs `op()` (sync or returning a promise) under a 1 ms interval and returns
+ * { value, ms, maxLagMs, ticks }. `ms` is the call's duration up to its settlement.
+ */
+export async function measureLag(op) {
+  let last = performance.now();
+  let maxGap = 0;
+  let ticks = 0;
+  let counting = false;
+  const handle = setInterval(() => {
+    const now = performance.now();
+    if (counting) {
+      maxGap = Math.max(maxGap, now - last);
+      ticks++;
+    }
+    last = now;
+  }, INTERVAL_MS);
+  try {
+    await sleep(20); // the interval is up and ticking
+    counting = true;
+    const t0 = performance.now();
+    const value = await op();
+    const ms = performance.now() - t0;
+    await sleep(TAIL_MS);
+    // A wait still open when the tail ends (the loop was blocked at the very end) counts too.
+    maxGap = Math.max(maxGap, performance.now() - last);
+    return { value, ms, maxLagMs: Math.max(0, maxGap - INTERVAL_MS), ticks };
+  } finally {
+    clearInterval(handle);
+  }
+}
+
+/** Worst lag of the idle loop over `ms`: the machine's own noise floor for the figures above. */
+export async function idleLag(ms = 300) {
+  const r = await measureLag(() => sleep(ms));
+  return r.maxLagMs;
+}
+
+/** One measurement in a fresh process: `node lag-child.mjs <impl> <op> <db> [now]`. */
+function child(impl, op, db, now) {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--disable-warning=ExperimentalWarning', join(HERE, 'lag-child.mjs'), impl, op, db, String(now ?? '')], {
+    cwd: dirname(HERE), encoding: 'utf8', maxBuffer: 1 << 20, timeout: 10 * 60_000,
+  });
+  const last = r.stdout?.trim().split('\n').pop();
+  if (r.status !== 0 || !last?.startsWith('{')) {
+    throw new Error(`lag child (${impl} ${op}) failed (status ${r.status}${r.signal ? `, ${r.signal}` : ''}): ${(r.error?.message ?? r.stderr ?? '').trim().slice(-400)}`);
+  }
+  const out = JSON.parse(last);
+  if (out.error) throw new Error(out.error);
+  return out;
+}
+
+function worst(runs) {
+  return runs.length ? Math.max(...runs.map((r) => r.max_lag_ms)) : NaN;
+}
+
+function side(runs) {
+  return {
+    runs,
+    median_ms: median(runs.map((r) => r.ms)),
+    max_lag_ms: worst(runs),
+    idle_max_lag_ms: runs.length ? Math.max(...runs.map((r) => r.idle_max_lag_ms)) : NaN,
+  };
+}
+
+/**
+ * archiveLogsAsync (ours) against the reference's synchronous archiveLogs, each run in a fresh
+ * child process on a fresh fsynced copy of `o.db` (copied untimed), alternating which goes first.
+ * Returns per-implementation runs, the worst lag of ours over all runs, and whether the archive
+ * results (days and rowCount) match.
+ * @param o { db, rows, days, now, reps, counted }
+ */
+export async function runArchiveLag(env, o, log) {
+  const available = typeof env.readStore('ours').archiveLogsAsync === 'function';
+  const impls = available ? ['reference', 'ours'] : ['reference'];
+  const reps = available ? o.reps : 1;
+  const runs = { reference: [], ours: [] };
+  const results = new Set();
+  const errors = {};
+  for (let rep = 0; rep < reps; rep++) {
+    const order = rep % 2 === 0 ? impls : [...impls].reverse();
+    for (const impl of order) {
+      if (errors[impl]) continue;
+      const dir = join(env.tmp, `lag-archive-${impl}`);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      copyDb(o.db, join(dir, 'logs.db'));
+      try {
+        const r = child(impl, 'archive', join(dir, 'logs.db'), o.now);
+        results.add(JSON.stringify(r.days));
+        const run = { ms: r.ms, max_lag_ms: r.max_lag_ms, ticks: r.ticks, idle_max_lag_ms: r.idle_max_lag_ms, days: r.days.length, rows: r.days.reduce((a, d) => a + d[1], 0) };
+        runs[impl].push(run);
+        log?.(`${impl}: ${run.days} days, ${run.rows} rows in ${(run.ms / 1000).toFixed(2)} s, worst lag ${run.max_lag_ms.toFixed(1)} ms (idle ${run.idle_max_lag_ms.toFixed(1)} ms)`);
+      } catch (e) {
+        errors[impl] = e.message;
+        log?.(`${impl}: ${errors[impl]}`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  const reference = side(runs.reference);
+  const ours = side(runs.ours);
+  return {
+    rows: o.rows,
+    days: o.days,
+    counted: o.counted,
+    available,
+    method: 'fresh child process per run; worst wait of a 1 ms setInterval on its main thread (gap between ticks - 1 ms) while the call runs, its settlement included',
+    idle_max_lag_ms: Math.max(reference.idle_max_lag_ms, available ? ours.idle_max_lag_ms : -Infinity),
+    reference,
+    ours,
+    duration_ratio: reference.median_ms / ours.median_ms,
+    same: available && runs.ours.length > 0 && runs.reference.length > 0 ? results.size === 1 : null,
+    errors,
+  };
+}
+
+/** queryAsync() (ours) against the reference's query() over a copy of the 100k-row template: lag and time. */
+export async function runQueryLag(env, o, log) {
+  const available = typeof env.readStore('ours').queryAsync === 'function';
+  const dir = join(env.tmp, 'lag-query');
+  mkdirSync(dir, { recursive: true });
+  const db = join(dir, 'logs.db');
+  copyDb(env.template, db);
+  const runs = { reference: [], ours: [] };
+  const counts = new Set();
+  const errors = {};
+  const impls = available ? ['reference', 'ours'] : ['reference'];
+  try {
+    for (let rep = 0; rep < o.reps; rep++) {
+      const order = rep % 2 === 0 ? impls : [...impls].reverse();
+      for (const impl of order) {
+        if (errors[impl]) continue;
+        try {
+          const r = child(impl, 'query', db);
+          counts.add(r.rows);
+          runs[impl].push({ ms: r.ms, max_lag_ms: r.max_lag_ms, ticks: r.ticks, idle_max_lag_ms: r.idle_max_lag_ms, rows: r.rows });
+        } catch (e) {
+          errors[impl] = e.message;
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const reference = side(runs.reference);
+  const ours = side(runs.ours);
+  const res = {
+    rows: 100_000,
+    available,
+    idle_max_lag_ms: Math.max(reference.idle_max_lag_ms, available ? ours.idle_max_lag_ms : -Infinity),
+    reference,
+    ours,
+    same_row_count: counts.size === 1,
+    errors,
+  };
+  log?.(`reference query(): ${res.reference.median_ms.toFixed(0)} ms, worst lag ${res.reference.max_lag_ms.toFixed(1)} ms; ours queryAsync(): ${available ? `${res.ours.median_ms.toFixed(0)} ms, worst lag ${res.ours.max_lag_ms.toFixed(1)} ms` : 'not available'}`);
+  return res;
+}

@@ -46,7 +46,16 @@ export function evaluateTargets(report, ratioKeys) {
     return t(label, threshold, r.ratio >= min ? 'PASS' : 'FAIL', `${fmtX(r.ratio)} (${fmtTime(r.reference.median_ms)} -> ${fmtTime(r.ours.median_ms)})`);
   };
   out.push(ratio('query.all', 'query() 100k rows', 3));
-  out.push(ratio('archiveLogs', 'archiveLogs (20 days, 100k rows)', 3));
+  {
+    // The SQL every archive of these rows must run (select and delete each day, one commit; no
+    // JSON, no files) bounds the ratio any implementation can reach on this schema.
+    const a = ratio('archiveLogs', 'archiveLogs (20 days, 100k rows)', 3);
+    const r = byKey.get('archiveLogs');
+    if (r?.floor && Number.isFinite(r.floor.median_ms) && r.available !== false) {
+      a.figure += `; SQL floor ${fmtTime(r.floor.median_ms)}, so at most ${fmtX(r.reference.median_ms / r.floor.median_ms)} is reachable; ours ${fmtX(r.ours_vs_floor)} the floor`;
+    }
+    out.push(a);
+  }
   out.push(ratio('thread.rounds', 'getThreadRounds', 5));
   out.push(ratio('thread.roundCount', 'getThreadRoundCount', 5));
   out.push(ratio('thread.messages', 'getThreadMessages', 2));

@@ -108,6 +108,7 @@ function archiveWorkload() {
   return {
     name: 'archiveLogs (20 days, 100k rows)',
     key: 'archiveLogs',
+    floor: 'sqlite/archive_sql_20_days',
     cost: 'archive',
     make(impl, env) {
       const dir = join(env.tmp, `archive-${impl}`);

@@ -163,6 +163,78 @@ fn bench_sqlite(c: &mut Criterion) {
     g.finish();
 }
 
+const DAY_MS: i64 = 86_400_000;
+const ARCHIVE_DAYS: i64 = 20;
+
+/// The SQL an archive of 20 days of 100k rows cannot avoid: in one transaction, each day's rows
+/// read into owned values and deleted (three secondary indexes to maintain), then one commit.
+/// No JSON, no files. `archiveLogs` in `npm run bench` does this plus the archive files.
+fn bench_archive(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let template = dir.path().join("template.db");
+    {
+        let mut conn = open(&template);
+        let tx = conn.transaction().expect("begin");
+        let sources = [("workflow", "step"), ("daemon", "tick"), ("sense", "metric"), ("agent", "message")];
+        for i in 0..SCAN_ROWS as u64 {
+            let (source, kind) = sources[(i * 7 % 4) as usize];
+            let ts = 1_767_225_600_000i64 + (i as i64 * ARCHIVE_DAYS * DAY_MS) / SCAN_ROWS as i64;
+            tx.prepare_cached(INSERT_LOG)
+                .expect("prepare")
+                .execute(params![source, kind, format!("run-{}", i * 31 % 2000), payload(i), ts])
+                .expect("insert");
+        }
+        tx.commit().expect("commit");
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).expect("checkpoint");
+    }
+    let mut g = c.benchmark_group("sqlite");
+    g.sample_size(10).sampling_mode(SamplingMode::Flat);
+    g.throughput(Throughput::Elements(SCAN_ROWS as u64));
+    let mut n = 0u64;
+    g.bench_function("archive_sql_20_days", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                n += 1;
+                // Untimed: a fresh, fsynced copy of the template, opened with the store's pragmas.
+                let path = dir.path().join(format!("archive-{n}.db"));
+                fs::copy(&template, &path).expect("copy");
+                File::open(&path).expect("open").sync_all().expect("fsync");
+                let mut conn = open(&path);
+                conn.execute_batch("PRAGMA cache_size = -65536").expect("cache");
+                let start = Instant::now();
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).expect("begin");
+                let mut moved = 0;
+                for d in 0..ARCHIVE_DAYS {
+                    let (from, to) = ((1_767_225_600_000i64 + d * DAY_MS) as f64, (1_767_225_600_000i64 + (d + 1) * DAY_MS) as f64);
+                    let mut stmt = tx
+                        .prepare_cached("SELECT id, source, type, ref_id, payload, timestamp FROM logs WHERE timestamp >= ?1 AND timestamp < ?2")
+                        .expect("prepare");
+                    let rows: Vec<Row> = stmt
+                        .query_map(params![from, to], |r| {
+                            Ok(Row { id: r.get(0)?, source: r.get(1)?, kind: r.get(2)?, ref_id: r.get(3)?, payload: r.get(4)?, timestamp: r.get(5)? })
+                        })
+                        .expect("query")
+                        .collect::<Result<_, _>>()
+                        .expect("rows");
+                    moved += rows.len();
+                    black_box(&rows);
+                    tx.execute("DELETE FROM logs WHERE timestamp >= ?1 AND timestamp < ?2", params![from, to]).expect("delete");
+                }
+                tx.commit().expect("commit");
+                total += start.elapsed();
+                assert_eq!(moved, SCAN_ROWS);
+                drop(conn);
+                for ext in ["", "-wal", "-shm"] {
+                    let _ = fs::remove_file(format!("{}{ext}", path.display()));
+                }
+            }
+            total
+        })
+    });
+    g.finish();
+}
+
 fn sync_dir(dir: &Path) {
     File::open(dir)
         .expect("open dir")
@@ -251,4 +323,5 @@ fn config() -> Criterion {
 
 criterion_group! { name = sqlite; config = config(); targets = bench_sqlite }
 criterion_group! { name = blob; config = config(); targets = bench_blob }
-criterion_main!(sqlite, blob);
+criterion_group! { name = archive; config = config(); targets = bench_archive }
+criterion_main!(sqlite, blob, archive);

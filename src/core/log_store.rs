@@ -212,9 +212,23 @@ fn row_to_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<WorkflowRunRow
     }))
 }
 
+/// Process-wide SQLite settings, applied once before the library initializes.
+fn configure_sqlite() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Memory statistics cost a global mutex on every SQLite allocation, and nothing here
+        // reads them. Too late (SQLITE_MISUSE) if the library was already initialized; harmless.
+        // SAFETY: sqlite3_config before sqlite3_initialize, with the argument MEMSTATUS expects.
+        unsafe {
+            rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::os::raw::c_int);
+        }
+    });
+}
+
 impl LogStore {
     /// Opens (creating if needed) the database at `path`, its parent directory included.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        configure_sqlite();
         let path = path.as_ref().to_path_buf();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(e, "mkdir", parent))?;

@@ -40,6 +40,16 @@ impl TextChunk {
         }
     }
 
+    /// Appends ASCII bytes and returns their (start, end) in UTF-16 units.
+    fn push_ascii(&mut self, ascii: &[u8]) -> (u32, u32) {
+        let start = self.len();
+        match self {
+            TextChunk::Latin1(bytes) => bytes.extend_from_slice(ascii),
+            TextChunk::Utf16(units) => units.extend(ascii.iter().map(|&b| u16::from(b))),
+        }
+        (start as u32, self.len() as u32)
+    }
+
     /// Appends `s` and returns its (start, end) in UTF-16 units.
     fn push(&mut self, s: &str) -> (u32, u32) {
         let start = self.len();
@@ -71,9 +81,9 @@ pub struct LogRowBatch {
     /// The rows marked [`SPECIAL`], in order.
     pub special: Vec<LogRow>,
     dict_index: FxHashMap<String, u32>,
-    /// The table index each of `source`, `type`, `refId` had in the previous row: runs of equal
-    /// values are common, and a comparison is cheaper than a hash.
-    last: [u32; 3],
+    /// The raw bytes and table index each of `source`, `type`, `refId` had in the previous row:
+    /// runs of equal values are common, and a comparison is cheaper than decoding and hashing.
+    last: [(Vec<u8>, u32); 3],
     current: Option<TextChunk>,
 }
 
@@ -84,7 +94,7 @@ enum Cell {
 
 impl LogRowBatch {
     pub fn new() -> Self {
-        LogRowBatch { last: [NULL_INDEX; 3], ..Self::default() }
+        LogRowBatch { last: std::array::from_fn(|_| (Vec::new(), NULL_INDEX)), ..Self::default() }
     }
 
     /// Adds one row of `SELECT id, source, type, ref_id, payload, timestamp`.
@@ -133,9 +143,13 @@ impl LogRowBatch {
             Some(Cell::Text(i)) => i,
             None => return Ok(None),
         };
+        let chunk = self.current.as_mut().expect("push opened a chunk");
         let (start, end) = match row.get_ref(4)? {
             ValueRef::Null => (NULL_INDEX, NULL_INDEX),
-            ValueRef::Text(t) => self.current.as_mut().expect("push opened a chunk").push(&sqlite_text(t)),
+            // Plain ASCII without NUL is the text as it is; anything else goes through the
+            // conversion node:sqlite's reading implies.
+            ValueRef::Text(t) if t.is_ascii() && memchr::memchr(0, t).is_none() => chunk.push_ascii(t),
+            ValueRef::Text(t) => chunk.push(&sqlite_text(t)),
             _ => return Ok(None),
         };
         Ok(Some(([id, ts], [source, kind, ref_id, start, end])))
@@ -144,17 +158,18 @@ impl LogRowBatch {
     /// The table index of a TEXT value, `Null` for NULL, `None` for anything the table cannot
     /// hold (a BLOB, a number, a new string once the table is full).
     fn interned(&mut self, column: usize, v: ValueRef<'_>) -> Option<Cell> {
-        let text = match v {
+        let raw = match v {
             ValueRef::Null => return Some(Cell::Null),
-            ValueRef::Text(t) => sqlite_text(t),
+            ValueRef::Text(t) => t,
             _ => return None,
         };
-        let last = self.last[column];
-        if last != NULL_INDEX && self.dict[last as usize] == text.as_ref() {
-            return Some(Cell::Text(last));
+        let (last_raw, last) = &self.last[column];
+        if *last != NULL_INDEX && last_raw.as_slice() == raw {
+            return Some(Cell::Text(*last));
         }
+        let text = sqlite_text(raw);
         if let Some(&i) = self.dict_index.get(text.as_ref()) {
-            self.last[column] = i;
+            self.last[column] = (raw.to_vec(), i);
             return Some(Cell::Text(i));
         }
         if self.dict.len() >= MAX_DICT {
@@ -163,7 +178,7 @@ impl LogRowBatch {
         let i = self.dict.len() as u32;
         self.dict.push(text.clone().into_owned());
         self.dict_index.insert(text.into_owned(), i);
-        self.last[column] = i;
+        self.last[column] = (raw.to_vec(), i);
         Some(Cell::Text(i))
     }
 }

@@ -47,12 +47,12 @@ export function evaluateTargets(report, ratioKeys) {
   };
   out.push(ratio('query.all', 'query() 100k rows', 3));
   {
-    // The SQL every archive of these rows must run (select and delete each day, one commit; no
-    // JSON, no files) bounds the ratio any implementation can reach on this schema.
+    // The floor is the reference's SQL alone (select and row-by-row delete of each day, one
+    // commit; no JSON, no files): what any archive that deletes row by row pays at least.
     const a = ratio('archiveLogs', 'archiveLogs (20 days, 100k rows)', 3);
     const r = byKey.get('archiveLogs');
     if (r?.floor && Number.isFinite(r.floor.median_ms) && r.available !== false) {
-      a.figure += `; SQL floor ${fmtTime(r.floor.median_ms)}, so at most ${fmtX(r.reference.median_ms / r.floor.median_ms)} is reachable; ours ${fmtX(r.ours_vs_floor)} the floor`;
+      a.figure += `; row-by-row SQL alone ${fmtTime(r.floor.median_ms)}`;
     }
     out.push(a);
   }

@@ -138,3 +138,68 @@ fn invalid_watermark_and_clock_are_errors() {
     s.set_meta("archived_up_to", "2026-02-30").unwrap();
     assert_eq!(s.archive_logs(&opts(JAN1), &archive).unwrap_err().message, "Invalid UTC calendar day: 2026-02-30");
 }
+
+#[test]
+fn archiving_most_of_the_table_keeps_the_other_rows_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logs.db");
+    let mut s = LogStore::open(&path).unwrap();
+    let old: Vec<_> = (0..12_000).map(|i| entry("a", "x", Some("r"), Some("{\"i\":1}"), JAN1 + i * 60_000)).collect();
+    s.append_many(&old).unwrap();
+    let young = JAN1 + 40 * DAY;
+    s.append(&entry("b", "y", None, None, young)).unwrap();
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    // Values only another writer leaves, which must come back untouched (type included).
+    raw.execute_batch(&format!(
+        "INSERT INTO logs (source, type, ref_id, payload, timestamp) VALUES ('c', 'z', 'r', x'00ff', 'not a number');
+         INSERT INTO logs (source, type, ref_id, payload, timestamp) VALUES ('c', 'z', NULL, '{{}}', {}.5);",
+        young
+    ))
+    .unwrap();
+    let keep_sql = "SELECT id, source, type, ref_id, payload, timestamp, typeof(timestamp), typeof(payload) FROM logs WHERE id > 12000 ORDER BY id";
+    let rows = |c: &rusqlite::Connection| -> Vec<Vec<rusqlite::types::Value>> {
+        let mut st = c.prepare(keep_sql).unwrap();
+        st.query_map([], |r| (0..8).map(|i| r.get::<_, rusqlite::types::Value>(i)).collect()).unwrap().map(Result::unwrap).collect()
+    };
+    let before = rows(&raw);
+    let seq: i64 = raw.query_row("SELECT seq FROM sqlite_sequence WHERE name = 'logs'", [], |r| r.get(0)).unwrap();
+    let archive = dir.path().join("archive");
+    let result = s.archive_logs(&opts(JAN1 + 20 * DAY), &archive).unwrap();
+    assert_eq!(result.days.iter().map(|d| d.row_count).sum::<usize>(), 12_000);
+    assert_eq!(rows(&raw), before, "the kept rows are the same rows, ids and types included");
+    assert_eq!(raw.query_row("SELECT count(*) FROM logs", [], |r| r.get::<_, i64>(0)).unwrap(), 3);
+    assert_eq!(raw.query_row("SELECT seq FROM sqlite_sequence WHERE name = 'logs'", [], |r| r.get::<_, i64>(0)).unwrap(), seq);
+    assert_eq!(raw.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok");
+    let lines: usize = fs::read_dir(&archive).unwrap().map(|e| fs::read_to_string(e.unwrap().path()).unwrap().lines().count()).sum();
+    assert_eq!(lines, 12_000);
+    assert!(s.append(&entry("d", "w", None, None, young)).unwrap() > seq, "ids keep growing");
+}
+
+#[test]
+fn a_day_whose_file_cannot_be_written_is_undone_with_the_days_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = LogStore::open(dir.path().join("logs.db")).unwrap();
+    let archive = s.default_archive_dir();
+    // A directory where the second day's file belongs: the rename onto it fails.
+    fs::create_dir_all(archive.join("2026-01-02.jsonl").join("x")).unwrap();
+    for d in 0..4 {
+        s.append(&entry("a", "x", None, None, JAN1 + d * DAY + 1)).unwrap();
+    }
+    let err = s.archive_logs(&opts(JAN1 + 6 * DAY), &archive).unwrap_err();
+    assert!(err.fs.is_some(), "a file-system error: {err:?}");
+    let left: Vec<f64> = s
+        .query(&LogQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| match r.timestamp {
+            rusqlite::types::Value::Integer(t) => t as f64,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(left, vec![(JAN1 + DAY + 1) as f64, (JAN1 + 2 * DAY + 1) as f64, (JAN1 + 3 * DAY + 1) as f64]);
+    assert_eq!(s.get_meta("archived_up_to").unwrap().as_deref(), Some("2026-01-01"));
+    assert!(archive.join("2026-01-01.jsonl").is_file());
+    assert!(!archive.join("2026-01-03.jsonl").exists() && !archive.join("2026-01-04.jsonl").exists());
+    let stray: Vec<_> = fs::read_dir(&archive).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with(".tmp.")).collect();
+    assert!(stray.is_empty(), "no temporary files left: {stray:?}");
+}

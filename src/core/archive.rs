@@ -81,23 +81,20 @@ impl ArchiveRun {
     }
 
     /// Archives days in one transaction until none is left or about `row_budget` rows moved;
-    /// `false` once there is nothing left to do.
+    /// `false` once there is nothing left to do. A second thread writes and fsyncs each day's file
+    /// while this one reads the next day from SQLite.
     pub fn step(&mut self, store: &mut LogStore, row_budget: usize) -> Result<bool> {
         if !self.has_next() {
             return Ok(false);
         }
         let outcome = {
             let tx = store.db_conn()?.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut moved = 0;
-            let mut outcome = Ok(());
-            while moved < row_budget && self.has_next() {
-                if let Err(e) = self.archive_next(&tx).map(|n| moved += n.max(1)) {
-                    outcome = Err(e);
-                    break;
-                }
-            }
+            let (outcome, spans) = std::thread::scope(|scope| self.archive_days(scope, &tx, row_budget))?;
             // The renames must be durable before the rows they hold leave SQLite.
             sync_dir(&self.dir)?;
+            if let (Some(first), Some(last)) = (spans.first(), spans.last()) {
+                delete_span(&tx, first.0, last.1, spans.iter().map(|s| s.2).sum())?;
+            }
             tx.commit()?;
             outcome
         };
@@ -105,25 +102,63 @@ impl ArchiveRun {
         outcome.map(|()| self.has_next())
     }
 
-    /// One day inside its own savepoint; a failed day leaves no trace in the transaction.
-    fn archive_next(&mut self, tx: &Connection) -> Result<usize> {
+    /// Each day in a savepoint of its own (`archive_day_<n>`, nested), so a day that fails, even
+    /// when its file fails after later days were read, is undone with everything after it.
+    /// Returns the first error, if any, and each archived day's (start, end, rows).
+    fn archive_days<'s>(&mut self, scope: &'s std::thread::Scope<'s, '_>, tx: &Connection, row_budget: usize) -> Result<(Result<()>, Vec<(i64, i64, usize)>)> {
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<(usize, PathBuf, DayFile)>(2);
+        let writer = scope.spawn(move || {
+            for (n, path, file) in queue {
+                if let Err(e) = file.write(&path) {
+                    return Some((n, e));
+                }
+            }
+            None
+        });
+        let first_day = self.days.len();
+        let mut spans: Vec<(i64, i64, usize)> = Vec::new();
+        let mut outcome = Ok(());
+        while spans.iter().map(|s| s.2).sum::<usize>() < row_budget && self.has_next() {
+            let n = spans.len();
+            tx.execute_batch(&format!("SAVEPOINT archive_day_{n}"))?;
+            match self.prepare_next(tx) {
+                Ok((span, path, file)) => {
+                    spans.push(span);
+                    if jobs.send((n, path, file)).is_err() {
+                        break; // the writer stopped on an error, which it reports below
+                    }
+                }
+                Err(e) => {
+                    tx.execute_batch(&format!("ROLLBACK TO archive_day_{n}"))?;
+                    outcome = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(jobs);
+        let failed = writer.join().unwrap_or_else(|_| Some((0, Error::internal("archive file writer panicked"))));
+        if let Some((n, e)) = failed {
+            // An earlier day than any the SQLite side failed on: undo it and every day after.
+            tx.execute_batch(&format!("ROLLBACK TO archive_day_{n}"))?;
+            spans.truncate(n);
+            self.days.truncate(first_day + n);
+            outcome = Err(e);
+        }
+        Ok((outcome, spans))
+    }
+
+    /// Reads the next day and moves the watermark to it; returns its (start, end, rows) and what
+    /// its file must hold.
+    fn prepare_next(&mut self, tx: &Connection) -> Result<((i64, i64, usize), PathBuf, DayFile)> {
         let day = self.next_day.take().expect("has_next checked it");
         let start = utc_day::utc_day_start_ms(&day)?;
         let end = utc_day::utc_day_end_exclusive_ms(&day)?;
         let file_path = self.dir.join(format!("{day}.jsonl"));
-        tx.execute_batch("SAVEPOINT archive_day")?;
-        let row_count = match archive_day(tx, &day, start, end, &file_path) {
-            Ok(n) => n,
-            Err(e) => {
-                tx.execute_batch("ROLLBACK TO archive_day; RELEASE archive_day")?;
-                return Err(e);
-            }
-        };
-        tx.execute_batch("RELEASE archive_day")?;
-        self.days.push(ArchiveDay { day: day.clone(), row_count, file_path });
+        let (row_count, file) = prepare_day(tx, &day, start, end, &file_path)?;
+        self.days.push(ArchiveDay { day: day.clone(), row_count, file_path: file_path.clone() });
         self.processed += 1.0;
         self.next_day = Some(utc_day::next_utc_day(&day)?);
-        Ok(row_count)
+        Ok(((start, end, row_count), file_path, file))
     }
 
     /// Runs the optional `VACUUM` and returns what was archived.
@@ -197,26 +232,63 @@ impl LogStore {
 }
 
 /// Moves one day's rows into its file (not yet committed); returns how many rows left SQLite.
-fn archive_day(tx: &Connection, day: &str, start: i64, end: i64, file: &Path) -> Result<usize> {
-    let (start, end) = (start as f64, end as f64);
-    let fresh = day_lines(tx, start, end)?;
-    let row_count = fresh.rows.len();
-    let existing = read_existing(file)?;
-    if row_count > 0 || existing.is_none() {
-        match existing {
-            Some(mut merged) => {
-                for &(id, from, to) in &fresh.rows {
-                    merged.entry(id).or_insert_with(|| String::from_utf8_lossy(&fresh.text[from..to]).into_owned());
-                }
-                write_atomically(file, merged.values().map(|l| l.as_bytes()))?;
-            }
-            None => write_atomically(file, fresh.rows.iter().map(|&(_, from, to)| &fresh.text[from..to]))?,
+/// What a day's file must hold once archived.
+enum DayFile {
+    /// The file is there and no row is new: left as it is.
+    Unchanged,
+    Fresh(DayLines),
+    /// Lines already in the file together with the new ones, by id.
+    Merged(BTreeMap<i64, String>),
+}
+
+impl DayFile {
+    fn write(&self, path: &Path) -> Result<()> {
+        match self {
+            DayFile::Unchanged => Ok(()),
+            DayFile::Fresh(lines) => write_atomically(path, lines.rows.iter().map(|&(_, from, to)| &lines.text[from..to])),
+            DayFile::Merged(lines) => write_atomically(path, lines.values().map(|l| l.as_bytes())),
         }
     }
-    tx.prepare_cached(schema::DELETE_DAY)?.execute(params![start, end])?;
-    tx.prepare_cached(schema::SET_META)?.execute([LOG_ARCHIVE_META_KEY, day])?;
-    Ok(row_count)
 }
+
+/// Reads a day's rows (and its existing file, if any) and moves the watermark to the day.
+fn prepare_day(tx: &Connection, day: &str, start: i64, end: i64, file: &Path) -> Result<(usize, DayFile)> {
+    let fresh = day_lines(tx, start as f64, end as f64)?;
+    let row_count = fresh.rows.len();
+    let content = match read_existing(file)? {
+        Some(_) if row_count == 0 => DayFile::Unchanged,
+        Some(mut merged) => {
+            for &(id, from, to) in &fresh.rows {
+                merged.entry(id).or_insert_with(|| String::from_utf8_lossy(&fresh.text[from..to]).into_owned());
+            }
+            DayFile::Merged(merged)
+        }
+        None => DayFile::Fresh(fresh),
+    };
+    tx.prepare_cached(schema::SET_META)?.execute([LOG_ARCHIVE_META_KEY, day])?;
+    Ok((row_count, content))
+}
+
+/// Deletes the archived rows (`moved` of them, all with `start <= timestamp < end`). Row by row
+/// each costs a seek and a delete in the table and in three indexes; when most of the table goes,
+/// it is cheaper to set the other rows aside, empty the table (SQLite clears it page by page) and
+/// put them back with their ids. Either way the table ends up holding the same rows.
+fn delete_span(tx: &Connection, start: i64, end: i64, moved: usize) -> Result<()> {
+    let (start, end) = (start as f64, end as f64);
+    let total: i64 = tx.query_row(schema::COUNT_LOGS, [], |r| r.get(0))?;
+    let kept = total.saturating_sub(moved as i64);
+    if moved < REBUILD_MIN_ROWS || kept.saturating_mul(2) >= moved as i64 {
+        tx.prepare_cached(schema::DELETE_SPAN)?.execute(params![start, end])?;
+        return Ok(());
+    }
+    tx.execute_batch(schema::KEEP_CREATE)?;
+    tx.execute(schema::KEEP_FILL, params![start, end])?;
+    tx.execute_batch(schema::KEEP_RESTORE)?;
+    Ok(())
+}
+
+/// Below this many archived rows the row-by-row delete is fast enough.
+const REBUILD_MIN_ROWS: usize = 10_000;
 
 /// A day's rows as archive lines: one buffer, and each row's id and byte range in it, by id.
 struct DayLines {

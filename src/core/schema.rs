@@ -104,7 +104,20 @@ pub const MIN_TIMESTAMP: &str = "SELECT MIN(timestamp) FROM logs";
 /// A day's rows in `idx_logs_timestamp` order; the archive orders them by id itself.
 pub const DAY_ROWS: &str = "SELECT id, source, type, ref_id, payload, timestamp FROM logs \
      WHERE timestamp >= ?1 AND timestamp < ?2";
-pub const DELETE_DAY: &str = "DELETE FROM logs WHERE timestamp >= ?1 AND timestamp < ?2";
+pub const DELETE_SPAN: &str = "DELETE FROM logs WHERE timestamp >= ?1 AND timestamp < ?2";
+pub const COUNT_LOGS: &str = "SELECT count(*) FROM logs";
+/// The rows an archive keeps, set aside in a temporary table whose columns have no type, so no
+/// affinity touches the values on the way.
+pub const KEEP_CREATE: &str =
+    "CREATE TEMP TABLE archive_keep (id, source, type, ref_id, payload, timestamp)";
+pub const KEEP_FILL: &str = "INSERT INTO temp.archive_keep \
+     SELECT id, source, type, ref_id, payload, timestamp FROM logs WHERE NOT (timestamp >= ?1 AND timestamp < ?2)";
+/// `DELETE FROM logs` without a WHERE clause is SQLite's truncate: pages are freed, not rows
+/// deleted one by one. `sqlite_sequence` is untouched, so new ids keep growing.
+pub const KEEP_RESTORE: &str = "DELETE FROM logs; \
+     INSERT INTO logs (id, source, type, ref_id, payload, timestamp) \
+       SELECT id, source, type, ref_id, payload, timestamp FROM temp.archive_keep ORDER BY id; \
+     DROP TABLE temp.archive_keep;";
 
 /// 64 MiB of page cache (negative: KiB), see `LogStore::open`.
 pub const CACHE_SIZE: &str = "PRAGMA cache_size = -65536";

@@ -85,6 +85,8 @@ pub struct LogRowBatch {
     /// runs of equal values are common, and a comparison is cheaper than decoding and hashing.
     last: [(Vec<u8>, u32); 3],
     current: Option<TextChunk>,
+    /// Initial capacity of the first chunk.
+    chunk_hint: usize,
 }
 
 enum Cell {
@@ -94,7 +96,20 @@ enum Cell {
 
 impl LogRowBatch {
     pub fn new() -> Self {
-        LogRowBatch { last: std::array::from_fn(|_| (Vec::new(), NULL_INDEX)), ..Self::default() }
+        Self::with_capacity(0)
+    }
+
+    /// A batch that expects about `rows` rows (a query's limit), so small results do not grow
+    /// their buffers step by step.
+    pub fn with_capacity(rows: usize) -> Self {
+        let rows = rows.min(1 << 16);
+        LogRowBatch {
+            numbers: Vec::with_capacity(rows * 2),
+            columns: Vec::with_capacity(rows * COLUMNS),
+            last: std::array::from_fn(|_| (Vec::new(), NULL_INDEX)),
+            chunk_hint: (rows * 256).min(CHUNK_UNITS),
+            ..Self::default()
+        }
     }
 
     /// Adds one row of `SELECT id, source, type, ref_id, payload, timestamp`.
@@ -103,7 +118,7 @@ impl LogRowBatch {
         self.len += 1;
         if self.current.as_ref().is_none_or(|c| c.len() >= CHUNK_UNITS) {
             self.chunks.extend(self.current.take());
-            self.current = Some(TextChunk::Latin1(Vec::new()));
+            self.current = Some(TextChunk::Latin1(Vec::with_capacity(std::mem::take(&mut self.chunk_hint))));
             self.chunk_starts.push(index);
         }
         match self.fast_row(row)? {

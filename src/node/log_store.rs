@@ -95,7 +95,8 @@ fn archive_value<'e>(env: &'e Env, result: ArchiveResult) -> napi::Result<Unknow
 }
 
 fn query_rows(store: &SharedStore, q: &LogQuery) -> Result<LogRowBatch> {
-    let mut batch = LogRowBatch::new();
+    let hint = q.limit.filter(|l| *l >= 0.0 && l.is_finite()).map_or(0, |l| l as usize);
+    let mut batch = LogRowBatch::with_capacity(hint);
     lock(store).query_each(q, |row| batch.push(row))?;
     batch.finish();
     Ok(batch)

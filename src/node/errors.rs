@@ -16,7 +16,20 @@ pub fn throw_with_message(env: &Env, e: CoreError, message: &[u16]) -> napi::Err
     throw_with(env, e, Some(message))
 }
 
+/// The JavaScript error object for `e`, not thrown (a promise rejects with it).
+pub fn error_object<'env>(env: &'env Env, e: CoreError) -> Object<'env> {
+    build(env, e, None)
+}
+
 fn throw_with(env: &Env, e: CoreError, message: Option<&[u16]>) -> napi::Error {
+    let obj = build(env, e, message);
+    match env.throw(obj) {
+        Ok(()) => napi::Error::from_status(Status::PendingException),
+        Err(err) => err,
+    }
+}
+
+fn build<'env>(env: &'env Env, e: CoreError, message: Option<&[u16]>) -> Object<'env> {
     let base = napi::Error::new(e.code.to_string(), e.message);
     let value = match e.kind {
         ErrorKind::TypeError => JsTypeError::from(base).into_unknown(*env),
@@ -39,10 +52,7 @@ fn throw_with(env: &Env, e: CoreError, message: Option<&[u16]>) -> napi::Error {
         let _ = obj.set_named_property("errcode", errcode);
         let _ = obj.set_named_property("errstr", errstr);
     }
-    match env.throw(obj) {
-        Ok(()) => napi::Error::from_status(Status::PendingException),
-        Err(err) => err,
-    }
+    obj
 }
 
 /// Lifts a core result into a napi result, throwing the JavaScript error on failure.

@@ -202,10 +202,19 @@ impl BlobStore {
             }
             let dir = bp.dir();
             let mut tmp = temp_file(dir, path)?;
-            tmp.write_all(bytes).map_err(|e| Error::io(e, "write", path))?;
+            write_with_writeback(tmp.as_file_mut(), bytes).map_err(|e| Error::io(e, "write", path))?;
             persist(tmp, path, dir)
         })?;
         Ok(hex_str(&h).to_owned())
+    }
+
+    /// Where temporary files of not yet hashed content go.
+    fn root_dir(&self) -> &Path {
+        if self.root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &self.root
+        }
     }
 
     /// Stores the content of the file at `src` as a blob, streaming it through a temporary file in
@@ -215,10 +224,11 @@ impl BlobStore {
     /// [`write`]: BlobStore::write
     pub fn write_file(&self, src: &Path) -> Result<String> {
         let mut input = File::open(src).map_err(|e| Error::io(e, "open", src))?;
-        let root = if self.root.as_os_str().is_empty() { Path::new(".") } else { self.root.as_path() };
+        let root = self.root_dir();
         let mut tmp = temp_file(root, root)?;
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; STREAM_CHUNK];
+        let mut offset = 0;
         loop {
             let n = read_some(&mut input, &mut buf).map_err(|e| Error::io_fd(e, "read"))?;
             if n == 0 {
@@ -226,6 +236,8 @@ impl BlobStore {
             }
             hasher.update(&buf[..n]);
             tmp.write_all(&buf[..n]).map_err(|e| Error::io(e, "write", tmp.path()))?;
+            start_writeback(tmp.as_file(), offset, n);
+            offset += n;
         }
         drop(buf);
         let h = hex_of(&hasher.finalize());
@@ -314,6 +326,7 @@ impl BlobStore {
                 .map_err(|e| Error::io(e, "open", dest))?;
             let mut hasher = Sha256::new();
             let mut buf = vec![0u8; STREAM_CHUNK];
+            let mut offset = 0;
             loop {
                 let n = read_some(&mut file, &mut buf).map_err(|e| Error::io_fd(e, "read"))?;
                 if n == 0 {
@@ -321,6 +334,8 @@ impl BlobStore {
                 }
                 hasher.update(&buf[..n]);
                 tmp.write_all(&buf[..n]).map_err(|e| Error::io(e, "write", dest))?;
+                start_writeback(tmp.as_file(), offset, n);
+                offset += n;
             }
             check(bp.path(), &h, &hex_of(&hasher.finalize()))?;
             persist(tmp, dest, dir)?;
@@ -376,7 +391,7 @@ fn fill_hashing_in_parallel(file: &mut File, buf: &mut [u8], hasher: &mut Sha256
     let published = AtomicUsize::new(0);
     let finished = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(|| {
+        let spawned = std::thread::Builder::new().spawn_scoped(scope, || {
             let base = &base;
             let mut filled = 0;
             let result = loop {
@@ -398,6 +413,8 @@ fn fill_hashing_in_parallel(file: &mut File, buf: &mut [u8], hasher: &mut Sha256
             finished.store(true, Ordering::Release);
             result
         });
+        // No thread to be had: read on this one, below.
+        let Ok(reader) = spawned else { return None };
         let mut hashed = 0;
         loop {
             let done = finished.load(Ordering::Acquire);
@@ -412,8 +429,31 @@ fn fill_hashing_in_parallel(file: &mut File, buf: &mut [u8], hasher: &mut Sha256
                 std::thread::yield_now();
             }
         }
-        reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        Some(reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     })
+    .unwrap_or_else(|| fill_hashing(file, buf, hasher))
+}
+
+/// Writes `bytes` to `file` in chunks, starting each chunk's writeback to disk as soon as it is
+/// written, so the fsync that follows has little left to wait for.
+fn write_with_writeback(file: &mut File, bytes: &[u8]) -> io::Result<()> {
+    let mut offset = 0;
+    for chunk in bytes.chunks(STREAM_CHUNK) {
+        file.write_all(chunk)?;
+        start_writeback(file, offset, chunk.len());
+        offset += chunk.len();
+    }
+    Ok(())
+}
+
+/// `sync_file_range(SYNC_FILE_RANGE_WRITE)`: asks the kernel to start writing these pages out, and
+/// returns at once. Only a hint; durability still comes from the fsync.
+fn start_writeback(file: &File, offset: usize, len: usize) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a plain syscall on an open descriptor; failures are ignored (the fsync reports them).
+    unsafe {
+        libc::sync_file_range(file.as_raw_fd(), offset as i64, len as i64, libc::SYNC_FILE_RANGE_WRITE);
+    }
 }
 
 /// The size of a regular file; `None` for anything else, whose size says nothing of its content.
@@ -470,11 +510,12 @@ fn temp_file(dir: &Path, report: &Path) -> Result<NamedTempFile> {
     let open = || tempfile::Builder::new().prefix(".tmp.").tempfile_in(dir);
     match open() {
         Ok(t) => Ok(t),
-        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+        // Whatever the failure, make sure of the directory first: a missing one is created, and
+        // one that cannot be is the error to report, as `mkdir -p` then `open` would.
+        Err(_) => {
             create_dirs(dir)?;
             open().map_err(|e| Error::io(e, "open", report))
         }
-        Err(e) => Err(Error::io(e, "open", report)),
     }
 }
 

@@ -1,13 +1,15 @@
 //! Content-addressed blobs: `<root>/<2 hex>/<62 hex>`, named by the sha256 of their bytes.
 //!
 //! Writes go through a temporary file that is fsynced, renamed into place and made durable with a
-//! directory fsync. Temporary files start with `.tmp.`, which no 62-hex name does, so a stray one
-//! left by a crash is never taken for a blob.
+//! directory fsync; the writeback of each chunk is started as soon as it is written, so that fsync
+//! has little left to wait for. Temporary files start with `.tmp.`, which no 62-hex name does, so a
+//! stray one left by a crash is never taken for a blob.
 //!
 //! The per-call paths (`exists`, `read`) allocate nothing but the returned bytes: the hash is
-//! normalized into a stack array and the blob's path is built in a stack buffer. Large files are
-//! read and hashed chunk by chunk, so each chunk is hashed while it is still in the CPU cache, and
-//! the file-to-file operations (`write_file`, `read_to_file`) stream with a fixed-size buffer.
+//! normalized into a stack array and the blob's path is built in a stack buffer. Files are read
+//! and hashed chunk by chunk, so each chunk is hashed while it is still in the CPU cache (a second
+//! thread reading ahead gained nothing measurable: hashing is the cost), and the file-to-file
+//! operations (`write_file`, `read_to_file`) stream with a fixed-size buffer.
 
 use super::archive::sync_dir;
 use super::{Error, Result};
@@ -17,7 +19,6 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tempfile::NamedTempFile;
 
 pub const SHA256_HEX_LEN: usize = 64;
@@ -31,9 +32,6 @@ pub const STREAM_CHUNK: usize = 1 << 20;
 
 /// How much of a blob `read` reads before hashing it: small enough to stay in the CPU cache.
 const READ_CHUNK: usize = 256 << 10;
-
-/// From this size on, `read` copies the file on a second thread while it hashes.
-const PARALLEL_READ: usize = 2 << 20;
 
 /// Paths up to this length (NUL included) are built on the stack.
 const STACK_PATH: usize = 320;
@@ -284,12 +282,7 @@ impl BlobStore {
                 Some(len) if len > 0 => {
                     let mut b = alloc(len)?;
                     let buf = b.as_mut();
-                    let filled = if len >= PARALLEL_READ {
-                        fill_hashing_in_parallel(&mut file, buf, &mut hasher)
-                    } else {
-                        fill_hashing(&mut file, buf, &mut hasher)
-                    }
-                    .map_err(|e| Error::io_fd(e, "read"))?;
+                    let filled = fill_hashing(&mut file, buf, &mut hasher).map_err(|e| Error::io_fd(e, "read"))?;
                     if filled == len {
                         ReadOutcome::Filled(b)
                     } else {
@@ -378,60 +371,6 @@ fn fill_hashing(file: &mut File, buf: &mut [u8], hasher: &mut Sha256) -> io::Res
         filled += n;
     }
     Ok(filled)
-}
-
-/// [`fill_hashing`] with the reads on a second thread, so copying the file overlaps hashing it:
-/// for large blobs the time is that of the hash alone.
-fn fill_hashing_in_parallel(file: &mut File, buf: &mut [u8], hasher: &mut Sha256) -> io::Result<usize> {
-    struct Shared(*mut u8);
-    // SAFETY: the reader writes only `[published..]`, the hasher reads only `[..published]`.
-    unsafe impl Sync for Shared {}
-    let len = buf.len();
-    let base = Shared(buf.as_mut_ptr());
-    let published = AtomicUsize::new(0);
-    let finished = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new().spawn_scoped(scope, || {
-            let base = &base;
-            let mut filled = 0;
-            let result = loop {
-                if filled == len {
-                    break Ok(filled);
-                }
-                let want = READ_CHUNK.min(len - filled);
-                // SAFETY: `[filled, filled + want)` is inside `buf` and not yet published.
-                let chunk = unsafe { std::slice::from_raw_parts_mut(base.0.add(filled), want) };
-                match read_some(file, chunk) {
-                    Ok(0) => break Ok(filled),
-                    Ok(n) => {
-                        filled += n;
-                        published.store(filled, Ordering::Release);
-                    }
-                    Err(e) => break Err(e),
-                }
-            };
-            finished.store(true, Ordering::Release);
-            result
-        });
-        // No thread to be had: read on this one, below.
-        let Ok(reader) = spawned else { return None };
-        let mut hashed = 0;
-        loop {
-            let done = finished.load(Ordering::Acquire);
-            let ready = published.load(Ordering::Acquire);
-            if ready > hashed {
-                // SAFETY: published bytes are written and no longer touched by the reader.
-                hasher.update(unsafe { std::slice::from_raw_parts(base.0.add(hashed), ready - hashed) });
-                hashed = ready;
-            } else if done {
-                break;
-            } else {
-                std::thread::yield_now();
-            }
-        }
-        Some(reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-    })
-    .unwrap_or_else(|| fill_hashing(file, buf, hasher))
 }
 
 /// Writes `bytes` to `file` in chunks, starting each chunk's writeback to disk as soon as it is

@@ -374,13 +374,16 @@ fn fill_hashing(file: &mut File, buf: &mut [u8], hasher: &mut Sha256) -> io::Res
 }
 
 /// Writes `bytes` to `file` in chunks, starting each chunk's writeback to disk as soon as it is
-/// written, so the fsync that follows has little left to wait for.
+/// written, so the fsync that follows has little left to wait for. (Not after the last chunk: the
+/// fsync comes right after it.)
 fn write_with_writeback(file: &mut File, bytes: &[u8]) -> io::Result<()> {
     let mut offset = 0;
     for chunk in bytes.chunks(STREAM_CHUNK) {
         file.write_all(chunk)?;
-        start_writeback(file, offset, chunk.len());
         offset += chunk.len();
+        if offset < bytes.len() {
+            start_writeback(file, offset - chunk.len(), chunk.len());
+        }
     }
     Ok(())
 }

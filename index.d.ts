@@ -206,5 +206,37 @@ export type BlobStore = {
 
 /** Trimmed, lowercased sha256 hex, or `null` if `hash` is not 64 hex digits. */
 export declare function normalizeBlobHash(hash: string): string | null;
+/**
+ * What {@link createBlobStore} returns: a {@link BlobStore} (exactly the reference's type, so
+ * objects written against it still type-check) with this package's asynchronous and file calls.
+ */
+export type ExtendedBlobStore = BlobStore & {
+  // They run on the libuv thread pool; a bad argument rejects with a `TypeError` whose `code` is
+  // `ERR_INVALID_ARG_TYPE`, and file-system errors carry `code`, `errno`, `syscall` and `path`.
+
+  /**
+   * `write`, off the JavaScript thread: same hash, same durability (temporary file, fsync, rename,
+   * directory fsync), same verification of an existing blob. The bytes are copied when called, so
+   * the caller may reuse its buffer at once.
+   */
+  writeAsync: (content: string | Uint8Array | Buffer) => Promise<string>;
+  /** `read`, off the JavaScript thread: the bytes, `null` for a malformed hash or a missing blob. */
+  readAsync: (hash: string) => Promise<Buffer | null>;
+  /**
+   * Stores the content of the file at `path` as a blob and returns its hash. The file is streamed
+   * in fixed-size chunks (memory stays bounded whatever its size) through a `.tmp.` file in the
+   * blob root that is fsynced and renamed into place; when the blob already exists, the existing
+   * file is verified instead (rejecting with `ERR_BLOB_MISMATCH` if it is damaged).
+   */
+  writeFile: (path: string) => Promise<string>;
+  /**
+   * Copies blob `hash` to the file `path`, streaming and verifying it. The bytes go to a temporary
+   * file beside `path` that is fsynced and renamed over `path` only once they hashed to `hash`, so a
+   * damaged blob (`ERR_BLOB_MISMATCH`) leaves neither `path` nor a temporary file. Resolves `false`,
+   * writing nothing, for a malformed hash or a missing blob.
+   */
+  readToFile: (hash: string, path: string) => Promise<boolean>;
+};
+
 /** A content-addressed store under `blobsRoot` (`<root>/<2 hex>/<62 hex>`). */
-export declare function createBlobStore(blobsRoot: string): BlobStore;
+export declare function createBlobStore(blobsRoot: string): ExtendedBlobStore;

@@ -1,8 +1,8 @@
 // Type-level check, compiled only by tsconfig.reference.json (where "@uncaged/nerve-store" is the
 // TypeScript reference): every public type and value of this package is mutually assignable
 // with the reference's, so code typed against either compiles against the other. The one
-// exception is createLogStore, which returns the reference's LogStore plus this package's
-// additions: it is assignable where the reference's is expected.
+// exceptions are createLogStore and createBlobStore, which return the reference's LogStore and
+// BlobStore plus this package's additions: they are assignable where the reference's are expected.
 import type * as Ref from '@uncaged/nerve-store';
 import type * as Ours from '../../index.mjs';
 
@@ -35,7 +35,9 @@ export type TypeCompat = [
   Assert<Extends<typeof Ours.createLogStore, typeof Ref.createLogStore>>,
   Assert<Extends<Ours.ExtendedLogStore, Ref.LogStore>>,
   Assert<Extends<ReturnType<typeof Ours.createLogStore>, Ours.ExtendedLogStore>>,
-  Assert<Mutual<typeof Ref.createBlobStore, typeof Ours.createBlobStore>>,
+  // createBlobStore returns BlobStore plus the additions (writeAsync, readAsync, ...).
+  Assert<Extends<typeof Ours.createBlobStore, typeof Ref.createBlobStore>>,
+  Assert<Extends<Ours.ExtendedBlobStore, Ref.BlobStore>>,
   Assert<Mutual<typeof Ref.normalizeBlobHash, typeof Ours.normalizeBlobHash>>,
   Assert<Mutual<typeof Ref.LOG_ARCHIVE_META_KEY, typeof Ours.LOG_ARCHIVE_META_KEY>>,
   Assert<Mutual<typeof Ref.DEFAULT_LOG_RETENTION_MS, typeof Ours.DEFAULT_LOG_RETENTION_MS>>,

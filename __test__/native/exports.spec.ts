@@ -92,8 +92,8 @@ describe('package entry points', () => {
     }
   });
 
-  it('createBlobStore returns an object with write, read and exists', () => {
+  it('createBlobStore returns an object with write, read and exists, plus the async and file members', () => {
     const b = createBlobStore('/nonexistent/never-written');
-    expect(Object.keys(b).sort()).toEqual(['exists', 'read', 'write']);
+    expect(Object.keys(b).sort()).toEqual(['exists', 'read', 'readAsync', 'readToFile', 'write', 'writeAsync', 'writeFile']);
   });
 });

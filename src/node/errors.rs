@@ -16,8 +16,13 @@ pub fn throw_with_message(env: &Env, e: CoreError, message: &[u16]) -> napi::Err
     throw_with(env, e, Some(message))
 }
 
+/// The JavaScript error object for `e`, not thrown (a promise rejects with it).
+pub fn error_object<'env>(env: &'env Env, e: CoreError) -> napi::Result<Object<'env>> {
+    build(env, e, None)
+}
+
 fn throw_with(env: &Env, e: CoreError, message: Option<&[u16]>) -> napi::Error {
-    let obj = match error_object(env, e, message) {
+    let obj = match build(env, e, message) {
         Ok(obj) => obj,
         Err(err) => return err,
     };
@@ -29,14 +34,14 @@ fn throw_with(env: &Env, e: CoreError, message: Option<&[u16]>) -> napi::Error {
 
 /// The error for an async call: rejecting with it hands the caller this very object.
 pub fn rejection(env: &Env, e: CoreError) -> napi::Error {
-    match error_object(env, e, None) {
+    match build(env, e, None) {
         Ok(obj) => napi::Error::from(obj.to_unknown()),
         Err(err) => err,
     }
 }
 
 /// The JavaScript error object for `e`: its class, `code`, and the node:fs or node:sqlite extras.
-pub fn error_object<'e>(env: &'e Env, e: CoreError, message: Option<&[u16]>) -> napi::Result<Object<'e>> {
+fn build<'e>(env: &'e Env, e: CoreError, message: Option<&[u16]>) -> napi::Result<Object<'e>> {
     let base = napi::Error::new(e.code.to_string(), e.message);
     let value = match e.kind {
         ErrorKind::TypeError => JsTypeError::from(base).into_unknown(*env),

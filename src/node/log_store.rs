@@ -111,7 +111,7 @@ impl ToNapiValue for Outcome {
             Ok(id) => unsafe { f64::to_napi_value(env, id as f64) },
             Err(e) => {
                 let env = Env::from_raw(env);
-                let obj = error_object(&env, e, None)?;
+                let obj = error_object(&env, e)?;
                 Ok(obj.raw())
             }
         }

@@ -353,7 +353,7 @@ fn line_id(line: &str) -> Option<i64> {
     v.as_object()?.get("id")?.as_i64()
 }
 
-/// Temporary file in the same directory, fsync, rename over `file`. The caller fsyncs the
+/// Temporary file in the same directory, fdatasync, rename over `file`. The caller fsyncs the
 /// directory.
 fn write_atomically<'a>(file: &Path, lines: impl Iterator<Item = &'a [u8]>) -> Result<()> {
     let dir = file.parent().unwrap_or(Path::new("."));
@@ -367,7 +367,7 @@ fn write_atomically<'a>(file: &Path, lines: impl Iterator<Item = &'a [u8]>) -> R
         }
         w.flush().map_err(|e| io(e, "write"))?;
     }
-    tmp.as_file().sync_all().map_err(|e| io(e, "fsync"))?;
+    tmp.as_file().sync_data().map_err(|e| io(e, "fsync"))?;
     tmp.persist(file).map_err(|e| io(e.error, "rename"))?;
     Ok(())
 }

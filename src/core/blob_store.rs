@@ -491,9 +491,10 @@ pub fn zeroed_vec(len: usize) -> Result<Vec<u8>> {
     }
 }
 
-/// fsync, rename over `path`, fsync `dir` (the directory holding `path`).
+/// fdatasync (the bytes and the size needed to read them; a new file's other metadata needs no
+/// flush), rename over `path`, fsync `dir` (the directory holding `path`).
 fn persist(tmp: NamedTempFile, path: &Path, dir: &Path) -> Result<()> {
-    tmp.as_file().sync_all().map_err(|e| Error::io(e, "fsync", path))?;
+    tmp.as_file().sync_data().map_err(|e| Error::io(e, "fsync", path))?;
     tmp.persist(path).map_err(|e| Error::io(e.error, "rename", path))?;
     sync_dir(dir)
 }

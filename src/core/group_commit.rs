@@ -7,12 +7,19 @@
 
 use super::log_store::{LogStore, NewEntry};
 use super::{Error, Result};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Most entries one transaction takes; a longer queue is committed in several.
 const MAX_GROUP: usize = 4096;
+/// A group keeps taking entries while they keep coming at least this often. Callers settle a
+/// commit's promises in one go and often append again at once; without the wait the next
+/// transaction would leave with the first of those entries alone.
+const GAP: Duration = Duration::from_micros(50);
+/// And never waits longer than this for more.
+const MAX_WAIT: Duration = Duration::from_millis(1);
 
 /// The store shared by the JavaScript thread and the threads that work for it.
 pub type SharedStore = Arc<Mutex<LogStore>>;
@@ -71,11 +78,20 @@ impl Drop for GroupCommit {
 fn write_loop(store: &SharedStore, jobs: &Receiver<(u64, NewEntry)>, sink: &BatchSink) {
     while let Ok(first) = jobs.recv() {
         let mut group = vec![first];
+        let deadline = Instant::now() + MAX_WAIT;
         while group.len() < MAX_GROUP {
-            match jobs.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
+            let job = match jobs.try_recv() {
+                Ok(job) => job,
+                Err(TryRecvError::Disconnected) => break,
+                Err(TryRecvError::Empty) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    match jobs.recv_timeout(GAP.min(left)) {
+                        Ok(job) => job,
+                        Err(_) => break,
+                    }
+                }
+            };
+            group.push(job);
         }
         let (seqs, entries): (Vec<u64>, Vec<NewEntry>) = group.into_iter().unzip();
         let results = {

@@ -1,0 +1,33 @@
+'use strict';
+const native = require('../../lib/native');
+const { options, dataPaths, printJson, formatBytes, EXIT } = require('../util');
+const { verifyBlobs } = require('../blobs');
+
+function register(program) {
+  program
+    .command('check')
+    .description(`SQLite integrity_check of logs.db and a rehash of every blob (exit ${EXIT.DAMAGE} on damage)`)
+    .option('--json', 'print { database, blobs, ok } as JSON')
+    .addHelpText('after', '\nExample:\n  nerve-store check && echo healthy')
+    .action((_o, command) => {
+      const opts = options(command);
+      const paths = dataPaths(command);
+      const problems = native.integrityCheck(paths.db);
+      const dbOk = problems.length === 1 && problems[0] === 'ok';
+      const blobs = verifyBlobs(paths.blobs);
+      const ok = dbOk && blobs.damaged.length === 0;
+      if (opts.json) {
+        printJson({ database: { ok: dbOk, problems: dbOk ? [] : problems }, blobs, ok });
+      } else {
+        if (dbOk) process.stdout.write(`database ${paths.db}: ok\n`);
+        else for (const p of problems) process.stdout.write(`database ${paths.db}: ${p}\n`);
+        for (const d of blobs.damaged) process.stdout.write(`DAMAGED blob ${d.hash}: content hashes to ${d.actual}\n`);
+        const verdict = blobs.damaged.length === 0 ? 'all intact' : `${blobs.damaged.length} damaged`;
+        process.stdout.write(`blobs: ${blobs.count}, ${formatBytes(blobs.bytes)} rehashed: ${verdict}\n`);
+        process.stdout.write(ok ? 'check passed\n' : 'check FAILED\n');
+      }
+      if (!ok) process.exitCode = EXIT.DAMAGE;
+    });
+}
+
+module.exports = { register };

@@ -12,7 +12,15 @@ function register(program) {
     .action((_o, command) => {
       const opts = options(command);
       const paths = dataPaths(command);
-      const problems = native.integrityCheck(paths.db);
+      let problems;
+      try {
+        problems = native.integrityCheck(paths.db);
+      } catch (e) {
+        // SQLITE_CORRUPT and SQLITE_NOTADB: the file itself is damaged, which is what check reports.
+        const primary = typeof e.errcode === 'number' ? e.errcode & 0xff : -1;
+        if (primary !== 11 && primary !== 26) throw e;
+        problems = [e.message];
+      }
       const dbOk = problems.length === 1 && problems[0] === 'ok';
       const blobs = verifyBlobs(paths.blobs);
       const ok = dbOk && blobs.damaged.length === 0;

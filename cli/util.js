@@ -130,6 +130,13 @@ function cell(text, max = 60) {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
+/** A path as a person reads it: relative to the working directory when inside it. */
+function display(p) {
+  const rel = path.relative(process.cwd(), p);
+  if (rel === '') return '.';
+  return rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
+}
+
 function printJson(value) {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -150,4 +157,5 @@ module.exports = {
   table,
   cell,
   printJson,
+  display,
 };

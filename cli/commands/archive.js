@@ -1,7 +1,7 @@
 'use strict';
 const native = require('../../lib/native');
 const {
-  openStore, options, dataPaths, parseDuration, parsePositiveInt, table, printJson, formatBytes, fileSize,
+  openStore, options, dataPaths, parseDuration, parsePositiveInt, table, printJson, formatBytes, fileSize, display,
 } = require('../util');
 
 /** The days an archive pass with these options would take, as the store itself works them out. */
@@ -108,7 +108,7 @@ Examples:
         }
         const rows = result.days
           .filter((d) => d.rowCount > 0)
-          .map((d) => [d.day, d.rowCount, formatBytes(fileSize(d.filePath)), d.filePath]);
+          .map((d) => [d.day, d.rowCount, formatBytes(fileSize(d.filePath)), display(d.filePath)]);
         if (rows.length > 0) process.stdout.write(`${table(['day', 'rows', 'file size', 'file'], rows)}\n`);
         process.stdout.write(
           `archived ${result.days.length} days, ${moved} rows moved${result.vacuumed ? ', vacuumed' : ''}\n`,

@@ -1,7 +1,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { options, layout, printJson, formatBytes, CliError, EXIT } = require('../util');
+const { options, layout, printJson, formatBytes, CliError, EXIT, display } = require('../util');
 const { verifyBlobs } = require('../blobs');
 
 function blobStore(command) {
@@ -13,8 +13,8 @@ function reportVerify(result, json) {
   if (json) {
     printJson(result);
   } else {
-    for (const d of result.damaged) process.stdout.write(`DAMAGED ${d.hash}: content hashes to ${d.actual} (${d.file})\n`);
-    for (const f of result.stray) process.stdout.write(`stray ${f} (not a blob name)\n`);
+    for (const d of result.damaged) process.stdout.write(`DAMAGED ${d.hash}: content hashes to ${d.actual} (${display(d.file)})\n`);
+    for (const f of result.stray) process.stdout.write(`stray ${display(f)} (not a blob name)\n`);
     const verdict = result.damaged.length === 0 ? 'all intact' : `${result.damaged.length} damaged`;
     process.stdout.write(`${result.count} blobs, ${formatBytes(result.bytes)} rehashed: ${verdict}\n`);
   }

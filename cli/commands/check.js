@@ -1,6 +1,6 @@
 'use strict';
 const native = require('../../lib/native');
-const { options, dataPaths, printJson, formatBytes, EXIT } = require('../util');
+const { options, dataPaths, printJson, formatBytes, EXIT, display } = require('../util');
 const { verifyBlobs } = require('../blobs');
 
 function register(program) {
@@ -27,8 +27,8 @@ function register(program) {
       if (opts.json) {
         printJson({ database: { ok: dbOk, problems: dbOk ? [] : problems }, blobs, ok });
       } else {
-        if (dbOk) process.stdout.write(`database ${paths.db}: ok\n`);
-        else for (const p of problems) process.stdout.write(`database ${paths.db}: ${p}\n`);
+        if (dbOk) process.stdout.write(`database ${display(paths.db)}: ok\n`);
+        else for (const p of problems) process.stdout.write(`database ${display(paths.db)}: ${p}\n`);
         for (const d of blobs.damaged) process.stdout.write(`DAMAGED blob ${d.hash}: content hashes to ${d.actual}\n`);
         const verdict = blobs.damaged.length === 0 ? 'all intact' : `${blobs.damaged.length} damaged`;
         process.stdout.write(`blobs: ${blobs.count}, ${formatBytes(blobs.bytes)} rehashed: ${verdict}\n`);

@@ -3,7 +3,7 @@
 // heartbeats, workflow runs with their threads (messages, command events, reports in blobs),
 // a couple of runs still active, then an archive pass. Prints `stats` at the end.
 const fs = require('node:fs');
-const { options, layout, parsePositiveInt } = require('../util');
+const { options, layout, parsePositiveInt, display } = require('../util');
 const { collectStats, printStats } = require('./stats');
 
 const DAY = 86_400_000;
@@ -168,7 +168,7 @@ async function demo(dataDir, { days, seed }) {
     const archived = await store.archiveLogsAsync({ now });
     const moved = archived.days.reduce((n, d) => n + d.rowCount, 0);
     process.stdout.write(
-      `${existed ? 'added to' : 'filled'} ${paths.root}: ${days} days of signals, ${runs} workflow runs; ` +
+      `${existed ? 'added to' : 'filled'} ${display(paths.root)}: ${days} days of signals, ${runs} workflow runs; ` +
         `archive pass moved ${moved} rows of ${archived.days.length} days older than 30 days to archive/logs/\n\n`,
     );
   } finally {

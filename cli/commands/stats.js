@@ -2,7 +2,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const native = require('../../lib/native');
-const { dataPaths, fileSize, formatBytes, formatTime, printJson, table, options } = require('../util');
+const { dataPaths, fileSize, formatBytes, formatTime, printJson, table, options, display } = require('../util');
 const { listBlobs } = require('../blobs');
 
 function archiveFiles(dir) {
@@ -56,7 +56,7 @@ function printStats(st) {
   const span = st.rows === 0 ? '' : ` (${formatTime(st.firstTimestamp)} to ${formatTime(st.lastTimestamp)} UTC)`;
   const byStatus = Object.entries(st.runsByStatus).map(([k, v]) => `${k} ${v}`).join(', ');
   const rows = [
-    ['data directory', st.dataDir],
+    ['data directory', display(st.dataDir)],
     ['log rows', `${st.rows}`],
     ['days covered', `${st.days}${span}`],
     ['database', `${formatBytes(st.databaseBytes)} (${st.freePages} free pages)`],

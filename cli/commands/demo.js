@@ -146,6 +146,8 @@ async function demo(dataDir, { days, seed }) {
   const now = Date.now();
   const first = Math.floor(now / DAY) * DAY - (days - 1) * DAY;
   const names = Object.keys(WORKFLOWS);
+  // A second demo in the same directory gets run ids of its own.
+  const session = existed ? `-${now.toString(36)}` : '';
   let runs = 0;
   try {
     for (let day = first; day <= now; day += DAY) {
@@ -155,7 +157,7 @@ async function demo(dataDir, { days, seed }) {
         const start = day + Math.floor(rnd() * (DAY - 2 * 3_600_000));
         if (start > now - 3_600_000) continue;
         const workflow = names[Math.floor(rnd() * names.length)];
-        const runId = `run-${(start + seed).toString(36)}-${i}`;
+        const runId = `run-${(start + seed).toString(36)}${session}-${i}`;
         workflowRun(store, blobs, rnd, { runId, workflow, start, finalStatus: pickStatus(rnd) });
         runs += 1;
       }
@@ -175,9 +177,9 @@ async function demo(dataDir, { days, seed }) {
     store.close();
   }
   printStats(collectStats(paths));
-  process.stdout.write(
-    '\nnext: nerve-store runs, nerve-store thread <runId>, nerve-store logs --limit 5, nerve-store check (add --data <dir>)\n',
-  );
+  const data = paths.root === layout('./data').root ? '' : ` --data ${display(paths.root)}`;
+  const next = ['runs', 'thread <runId>', 'logs --limit 5', 'check'].map((c) => `nerve-store ${c}${data}`);
+  process.stdout.write(`\nnext: ${next.join(', ')}\n`);
 }
 
 function register(program) {

@@ -17,6 +17,7 @@ function buildProgram() {
     .description('Inspect and maintain a nerve data directory: logs.db, blobs/ and archive/.')
     .version(pkg.version, '-V, --version')
     .option('-d, --data <dir>', 'data directory', './data')
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', EXIT_CODES_HELP)
     .configureOutput({
       // Usage errors as one line, named like every other error of this command.

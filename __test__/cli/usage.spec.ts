@@ -14,6 +14,7 @@ describe('nerve-store usage', () => {
       expect(r.stdout).toMatch(new RegExp(`^Usage: nerve-store ${cmd.join(' ')}`));
       expect(r.stdout).toContain('Exit codes:\n  0  success');
       expect(r.stdout).toContain('3  damage found');
+      expect(r.stdout).toContain('-d, --data <dir>');
     }
   });
 

@@ -10,7 +10,8 @@ let rows: LogEntry[];
 beforeAll(() => {
   dir = demoDir(10);
   const store = createLogStore(join(dir, 'logs.db'));
-  rows = store.query();
+  // The command prints rows by timestamp (then id); the demo appends some out of time order.
+  rows = store.query().sort((a, b) => a.timestamp - b.timestamp || a.id! - b.id!);
   store.close();
 });
 
@@ -22,7 +23,7 @@ function jsonLines(stdout: string): LogEntry[] {
 }
 
 describe('nerve-store logs', () => {
-  it('--limit 5 prints the five newest rows as an aligned table, oldest first', () => {
+  it('--limit 5 prints the five latest rows as an aligned table, oldest first', () => {
     const r = cli(['logs', '--limit', '5', '--data', dir]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -50,6 +51,19 @@ describe('nerve-store logs', () => {
     expect(window).toEqual(rows.filter((x) => x.timestamp >= mid - 3_600_000 && x.timestamp <= mid));
     const limited = jsonLines(cli(['logs', '-n', '3', '--json', '--data', dir]).stdout);
     expect(limited).toEqual(rows.slice(-3));
+  });
+
+  it('--limit picks the latest timestamps, not the highest ids', () => {
+    const d = demoDir(3, 11);
+    const store = createLogStore(join(d, 'logs.db'));
+    const late = store.append({ source: 'sense', type: 'late', refId: null, payload: null, timestamp: Date.now() - 30 * 86_400_000 });
+    const last = store.query().sort((a, b) => a.timestamp - b.timestamp || a.id! - b.id!).slice(-2);
+    store.close();
+    const shown = jsonLines(cli(['logs', '-n', '2', '--json', '--data', d]).stdout);
+    expect(shown).toEqual(last);
+    expect(shown.map((x) => x.id)).not.toContain(late.id);
+    expect(jsonLines(cli(['logs', '-n', '1', '--json', '--type', 'late', '--data', d]).stdout)).toEqual([late]);
+    expect(jsonLines(cli(['logs', '-n', '1', '--json', '--until', String(late.timestamp), '--data', d]).stdout)).toEqual([late]);
   });
 
   it('no matching rows prints nothing and exits 0', () => {

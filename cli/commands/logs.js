@@ -1,7 +1,10 @@
 'use strict';
-const { openStore, options, parseTime, parsePositiveInt, table, cell, formatTime, CliError, EXIT } = require('../util');
+const native = require('../../lib/native');
+const { openStore, dataPaths, options, parseTime, parsePositiveInt, table, cell, formatTime, CliError, EXIT } = require('../util');
 
 const FOLLOW_POLL_MS = 500;
+// The largest time a Date holds; the store accepts no timestamp beyond it.
+const MAX_DATE_MS = 8.64e15;
 // Rows are looked for from this long before the newest timestamp seen, so a row committed a
 // little out of timestamp order is still shown.
 const FOLLOW_SLACK_MS = 5 * 60_000;
@@ -31,9 +34,35 @@ function print(rows, json, head) {
   process.stdout.write(`${head ? text : text.split('\n').slice(1).join('\n')}\n`);
 }
 
-async function follow(store, filter, lastRow, json) {
-  let lastId = lastRow ? lastRow.id : 0;
-  let lastTs = lastRow ? lastRow.timestamp : filter.since;
+const byTime = (a, b) => a.timestamp - b.timestamp || a.id - b.id;
+
+/**
+ * The `limit` matching rows with the latest timestamps, without reading the whole table: a
+ * window back from the newest timestamp that grows until it holds `limit` rows (every row outside
+ * it is older than every row inside, so the answer is exact). Also returns every row the last
+ * window read, for --follow to start from.
+ */
+async function newest(store, dbPath, filter, limit) {
+  const { firstTimestamp, lastTimestamp } = native.storeStats(dbPath);
+  if (lastTimestamp === null || lastTimestamp === undefined) return { shown: [], seen: [] };
+  const upper = Math.min(filter.until ?? Infinity, lastTimestamp);
+  const floor = Math.max(filter.since ?? -Infinity, firstTimestamp);
+  let window = Math.max(FOLLOW_SLACK_MS, 3_600_000);
+  for (;;) {
+    const since = upper - window;
+    // Both bounds given, so SQLite walks the timestamp index rather than the table.
+    const rows = await store.queryAsync({ ...filter, since: Math.max(since, filter.since ?? -Infinity), until: upper });
+    if (rows.length >= limit || since <= floor || !Number.isFinite(since)) {
+      const sorted = rows.sort(byTime);
+      return { shown: sorted.slice(Math.max(0, sorted.length - limit)), seen: sorted };
+    }
+    window *= 16;
+  }
+}
+
+async function follow(store, filter, seen, json) {
+  let lastId = seen.reduce((m, r) => Math.max(m, r.id), 0);
+  let lastTs = seen.length > 0 ? seen.reduce((m, r) => Math.max(m, r.timestamp), -Infinity) : filter.since;
   await new Promise((resolve, reject) => {
     const stop = () => {
       clearInterval(timer);
@@ -45,6 +74,7 @@ async function follow(store, filter, lastRow, json) {
       try {
         const f = { ...filter };
         if (lastTs !== undefined) f.since = Math.max(filter.since ?? -Infinity, lastTs - FOLLOW_SLACK_MS);
+        if (f.since !== undefined && f.until === undefined) f.until = MAX_DATE_MS;
         const fresh = store.query(f).filter((r) => r.id > lastId);
         if (fresh.length > 0) {
           print(fresh, json, false);
@@ -62,14 +92,14 @@ async function follow(store, filter, lastRow, json) {
 function register(program) {
   program
     .command('logs')
-    .description('list log rows (the newest --limit of them), oldest first')
+    .description('list log rows: the --limit latest by timestamp, printed oldest first')
     .option('-s, --source <source>', 'only rows of this source')
     .option('-t, --type <type>', 'only rows of this type')
     .option('-r, --ref <refId>', 'only rows with this refId (a run id, say)')
     .option('--since <time>', 'from this time on (ms, ISO date or age such as 2h, 7d), inclusive')
     .option('--until <time>', 'up to this time, inclusive')
-    .option('-n, --limit <n>', 'show the newest n matching rows', '20')
-    .option('-a, --all', 'show every matching row (no limit)')
+    .option('-n, --limit <n>', 'show the n matching rows with the latest timestamps', '20')
+    .option('-a, --all', 'show every matching row (reads them all)')
     .option('-f, --follow', 'keep running and print new rows as they are appended (Ctrl-C stops)')
     .option('--json', 'one JSON object per line, the LogEntry fields')
     .addHelpText(
@@ -88,12 +118,19 @@ Examples:
       if (filter.since !== undefined && filter.until !== undefined && filter.since > filter.until) {
         throw new CliError('--since is after --until', EXIT.USAGE);
       }
+      const { db: dbPath } = dataPaths(command);
       const store = openStore(command);
       try {
-        const rows = await store.queryAsync(filter);
-        const shown = rows.length > limit ? rows.slice(rows.length - limit) : rows;
+        let shown;
+        let seen;
+        if (Number.isFinite(limit)) {
+          ({ shown, seen } = await newest(store, dbPath, filter, limit));
+        } else {
+          shown = (await store.queryAsync(filter)).sort(byTime);
+          seen = shown;
+        }
         print(shown, opts.json, true);
-        if (opts.follow) await follow(store, filter, rows[rows.length - 1], opts.json);
+        if (opts.follow) await follow(store, filter, seen, opts.json);
       } finally {
         store.close();
       }

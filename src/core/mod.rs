@@ -9,6 +9,7 @@ pub mod log_store;
 mod query_plan;
 pub mod row_batch;
 pub mod schema;
+pub mod stats;
 pub mod thread;
 pub mod utc_day;
 

@@ -7,5 +7,6 @@ mod convert;
 mod errors;
 mod log_store;
 mod rows;
+mod stats;
 mod task;
 mod utc_day;

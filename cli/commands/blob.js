@@ -31,9 +31,10 @@ function register(program) {
     .command('put')
     .description('store a file (or - for standard input) and print its sha256')
     .argument('<file>', 'file to store, - for standard input')
-    .action((file, _o, command) => {
-      const content = fs.readFileSync(file === '-' ? 0 : file);
-      process.stdout.write(`${blobStore(command).write(content)}\n`);
+    .action(async (file, _o, command) => {
+      // A file is streamed (memory stays small whatever its size); standard input is read whole.
+      const hash = file === '-' ? blobStore(command).write(fs.readFileSync(0)) : await blobStore(command).writeFile(file);
+      process.stdout.write(`${hash}\n`);
     });
 
   blob
@@ -41,16 +42,18 @@ function register(program) {
     .description('write a blob to standard output or a file')
     .argument('<hash>', 'sha256 hex of the blob')
     .option('-o, --out <file>', 'write to this file instead of standard output')
-    .action((hash, _o, command) => {
+    .action(async (hash, _o, command) => {
       const { normalizeBlobHash } = require('../..');
       const opts = options(command);
       if (normalizeBlobHash(hash) === null) throw new CliError(`not a sha256 hex hash: "${hash}"`, EXIT.USAGE);
-      const content = blobStore(command).read(hash);
-      if (content === null) throw new CliError(`no blob ${normalizeBlobHash(hash)}`);
+      const missing = () => new CliError(`no blob ${normalizeBlobHash(hash)}`);
       if (opts.out) {
+        // Streamed and verified into a temporary file beside --out, renamed into place at the end.
         fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
-        fs.writeFileSync(opts.out, content);
+        if (!(await blobStore(command).readToFile(hash, opts.out))) throw missing();
       } else {
+        const content = blobStore(command).read(hash);
+        if (content === null) throw missing();
         process.stdout.write(content);
       }
     });

@@ -394,11 +394,11 @@ impl NativeLogStore {
         archive_value(env, result)
     }
 
-    /// Like `archiveLogs`, off the JavaScript thread. The store is locked for a few days (about
-    /// `ASYNC_ARCHIVE_ROWS` rows) at a time, so other calls get in between.
+    /// Like `archiveLogs`, on a background thread of its own. The store is locked for a few days
+    /// (about `ASYNC_ARCHIVE_ROWS` rows) at a time, so other calls get in between.
     #[napi(catch_unwind, ts_return_type = "Promise<unknown>")]
-    pub fn archive_logs_async(&self, env: Env, options: Unknown, archive_dir: String) -> napi::Result<AsyncTask<Job<ArchiveResult>>> {
-        let opts = archive_options(&env, options)?;
+    pub fn archive_logs_async<'e>(&self, env: &'e Env, options: Unknown, archive_dir: String) -> napi::Result<Object<'e>> {
+        let opts = archive_options(env, options)?;
         let store = self.store.clone();
         let dir = PathBuf::from(archive_dir);
         let work = move || {
@@ -406,7 +406,7 @@ impl NativeLogStore {
             while run.step(&mut lock(&store), ASYNC_ARCHIVE_ROWS)? {}
             run.finish(&mut lock(&store))
         };
-        Ok(task::spawn(work, archive_value))
+        task::spawn_background(env, work, archive_value)
     }
 
     /// Commits the appends still in flight, then closes.

@@ -85,6 +85,15 @@ impl Error {
         Self::new(ErrorKind::Error, "ERR_INVALID_STATE", message)
     }
 
+    /// The same error about `<to>.<key>` instead of `<from>.<key>` (an entry of a list, say
+    /// `entries[3]`), so callers can name arguments without formatting names up front.
+    pub fn renamed(mut self, from: &str, to: &str, key: &str) -> Self {
+        if from != to {
+            self.message = self.message.replace(&format!("{from}.{key}"), &format!("{to}.{key}"));
+        }
+        self
+    }
+
     /// A bug in this package (a caught panic), reported instead of aborting the process.
     pub fn internal(message: &str) -> Self {
         Self::new(ErrorKind::Error, "ERR_INTERNAL", message)

@@ -8,7 +8,7 @@ use super::query_plan;
 use super::thread::RoundCache;
 use super::{Error, Result};
 use rusqlite::types::{Value, ValueRef};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -408,10 +408,7 @@ impl LogStore {
         for e in entries {
             e.validate()?;
         }
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let ids = entries.iter().map(|e| insert(&tx, e)).collect::<Result<Vec<_>>>()?;
-        tx.commit()?;
-        Ok(ids)
+        immediate(conn, |tx| entries.iter().map(|e| insert(tx, e)).collect::<Result<Vec<_>>>())
     }
 
     /// One group commit: every entry in one transaction and one fsync, each with its own
@@ -423,7 +420,7 @@ impl LogStore {
             Ok(c) => c,
             Err(e) => return fail_all(e),
         };
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut s| s.execute([])) {
             return fail_all(e.into());
         }
         let mut out = Vec::with_capacity(entries.len());
@@ -435,7 +432,7 @@ impl LogStore {
             }
             out.push(r);
         }
-        if let Err(e) = conn.execute_batch("COMMIT") {
+        if let Err(e) = conn.prepare_cached("COMMIT").and_then(|mut s| s.execute([])) {
             let _ = conn.execute_batch("ROLLBACK");
             return fail_all(e.into());
         }
@@ -472,17 +469,17 @@ impl LogStore {
         let conn = self.db_conn()?;
         entry.validate()?;
         run.validate()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = insert(&tx, entry)?;
-        tx.prepare_cached(schema::UPSERT_RUN)?.execute(params![
-            run.run_id,
-            run.workflow,
-            run.status.as_str(),
-            run.timestamp,
-            run.exit_code
-        ])?;
-        tx.commit()?;
-        Ok(id)
+        immediate(conn, |tx| {
+            let id = insert(tx, entry)?;
+            tx.prepare_cached(schema::UPSERT_RUN)?.execute(params![
+                run.run_id,
+                run.workflow,
+                run.status.as_str(),
+                run.timestamp,
+                run.exit_code
+            ])?;
+            Ok(id)
+        })
     }
 
     pub fn get_workflow_run(&self, run_id: &str) -> Result<Option<WorkflowRunRow>> {
@@ -520,6 +517,20 @@ impl LogStore {
         self.rows_changed();
         conn.close().map_err(|(_, e)| Error::from(e))
     }
+}
+
+/// `f` inside `BEGIN IMMEDIATE` ... `COMMIT`, rolled back if it fails. The statements come from
+/// the statement cache: parsing BEGIN and COMMIT anew was a measurable part of a small write.
+fn immediate<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+    let result = f(conn).and_then(|v| {
+        conn.prepare_cached("COMMIT")?.execute([])?;
+        Ok(v)
+    });
+    if result.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    result
 }
 
 fn insert(conn: &Connection, e: &NewEntry) -> Result<i64> {

@@ -39,12 +39,14 @@ fn entry_from(env: &Env, entry: &Object<'_>, name: &str) -> napi::Result<NewEntr
         field(entry, "payload")?,
         field(entry, "timestamp")?,
     );
+    // Argument names are only needed for a message; build them only then.
+    let named = |e: Error, key: &str| e.renamed("entry", name, key);
     Ok(NewEntry {
-        source: convert::string(source, &format!("{name}.source")).or_throw(env)?,
-        kind: convert::string(kind, &format!("{name}.type")).or_throw(env)?,
-        ref_id: convert::nullable_string(ref_id, &format!("{name}.refId")).or_throw(env)?,
-        payload: convert::nullable_string(payload, &format!("{name}.payload")).or_throw(env)?,
-        timestamp: convert::number(timestamp, &format!("{name}.timestamp")).or_throw(env)?,
+        source: convert::string(source, "entry.source").map_err(|e| named(e, "source")).or_throw(env)?,
+        kind: convert::string(kind, "entry.type").map_err(|e| named(e, "type")).or_throw(env)?,
+        ref_id: convert::nullable_string(ref_id, "entry.refId").map_err(|e| named(e, "refId")).or_throw(env)?,
+        payload: convert::nullable_string(payload, "entry.payload").map_err(|e| named(e, "payload")).or_throw(env)?,
+        timestamp: convert::number(timestamp, "entry.timestamp").map_err(|e| named(e, "timestamp")).or_throw(env)?,
     })
 }
 

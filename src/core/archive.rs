@@ -71,6 +71,8 @@ pub struct ArchiveRun {
     vacuum: bool,
     dir: PathBuf,
     days: Vec<ArchiveDay>,
+    /// The last day's (rows, bytes), to size the next day's buffers.
+    sizes: (usize, usize),
 }
 
 impl ArchiveRun {
@@ -154,7 +156,7 @@ impl ArchiveRun {
         let start = utc_day::utc_day_start_ms(&day)?;
         let end = utc_day::utc_day_end_exclusive_ms(&day)?;
         let file_path = self.dir.join(format!("{day}.jsonl"));
-        let (row_count, file) = prepare_day(tx, &day, start, end, &file_path)?;
+        let (row_count, file) = prepare_day(tx, &day, start, end, &file_path, &mut self.sizes)?;
         self.days.push(ArchiveDay { day: day.clone(), row_count, file_path: file_path.clone() });
         self.processed += 1.0;
         self.next_day = Some(utc_day::next_utc_day(&day)?);
@@ -192,6 +194,7 @@ impl LogStore {
             vacuum: opts.vacuum,
             dir: archive_dir.to_path_buf(),
             days: Vec::new(),
+            sizes: (0, 0),
         };
         let Some(min_day) = self.first_log_day()? else { return Ok(run) };
         let start_day = match &watermark {
@@ -252,8 +255,9 @@ impl DayFile {
 }
 
 /// Reads a day's rows (and its existing file, if any) and moves the watermark to the day.
-fn prepare_day(tx: &Connection, day: &str, start: i64, end: i64, file: &Path) -> Result<(usize, DayFile)> {
-    let fresh = day_lines(tx, start as f64, end as f64)?;
+fn prepare_day(tx: &Connection, day: &str, start: i64, end: i64, file: &Path, sizes: &mut (usize, usize)) -> Result<(usize, DayFile)> {
+    let fresh = day_lines(tx, start as f64, end as f64, *sizes)?;
+    *sizes = (fresh.rows.len(), fresh.text.len());
     let row_count = fresh.rows.len();
     let content = match read_existing(file)? {
         Some(_) if row_count == 0 => DayFile::Unchanged,
@@ -299,12 +303,15 @@ struct DayLines {
 /// The day's rows as lines, `JSON.stringify({id, source, type, refId, payload, timestamp})` each.
 /// SQLite returns them in index order; sorting whole rows by id in SQL costs more than sorting
 /// (id, range) pairs here.
-fn day_lines(conn: &Connection, start: f64, end: f64) -> Result<DayLines> {
+/// `hint` is the previous day's (rows, bytes): days are alike, and buffers sized up front are not
+/// copied and remapped as they grow (which also holds the process's memory-map lock, and stalls
+/// the other threads' page faults).
+fn day_lines(conn: &Connection, start: f64, end: f64, hint: (usize, usize)) -> Result<DayLines> {
     const KEYS: [&str; 6] = ["{\"id\":", ",\"source\":", ",\"type\":", ",\"refId\":", ",\"payload\":", ",\"timestamp\":"];
     let mut stmt = conn.prepare_cached(schema::DAY_ROWS)?;
     let mut rows = stmt.query(params![start, end])?;
     let mut line = String::new();
-    let mut out = DayLines { text: Vec::new(), rows: Vec::new() };
+    let mut out = DayLines { text: Vec::with_capacity(hint.1 + hint.1 / 8), rows: Vec::with_capacity(hint.0 + hint.0 / 8) };
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
         line.clear();

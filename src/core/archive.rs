@@ -119,12 +119,14 @@ impl ArchiveRun {
         });
         let first_day = self.days.len();
         let mut spans: Vec<(i64, i64, usize)> = Vec::new();
+        let mut moved = 0;
         let mut outcome = Ok(());
-        while spans.iter().map(|s| s.2).sum::<usize>() < row_budget && self.has_next() {
+        while moved < row_budget && self.has_next() {
             let n = spans.len();
             tx.execute_batch(&format!("SAVEPOINT archive_day_{n}"))?;
             match self.prepare_next(tx) {
                 Ok((span, path, file)) => {
+                    moved += span.2;
                     spans.push(span);
                     if jobs.send((n, path, file)).is_err() {
                         break; // the writer stopped on an error, which it reports below

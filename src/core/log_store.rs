@@ -357,7 +357,7 @@ impl LogStore {
             Some(l) if l.fract() == 0.0 && l.abs() <= MAX_SAFE_INTEGER as f64 => Some(if l < 0.0 { u64::MAX } else { l as u64 }),
             Some(_) => None,
         };
-        if let Some(row_limit) = row_limit {
+        if let Some(row_limit) = row_limit.filter(|_| query_plan::applies(q)) {
             // One snapshot for the index scans and the reads by id.
             let tx = conn.transaction()?;
             if let Some(ids) = query_plan::candidate_ids(&tx, q)? {

@@ -54,6 +54,12 @@ fn id_query<'c>(conn: &'c Connection, conds: &[(&'static str, Value)]) -> Result
     Ok(conn.prepare_cached(&sql)?)
 }
 
+/// Whether `q` has an equality and a range that [`candidate_ids`] could intersect; the others
+/// take the plain plan without looking.
+pub(crate) fn applies(q: &LogQuery) -> bool {
+    split(q).is_some()
+}
+
 /// Ids that may match `q`, ascending, when scanning both indexes pays; `None` for the plain plan.
 pub(crate) fn candidate_ids(conn: &Connection, q: &LogQuery) -> Result<Option<Vec<i64>>> {
     let Some(s) = split(q) else { return Ok(None) };

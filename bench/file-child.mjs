@@ -7,30 +7,16 @@
 // are checked (hash of the source, size and sha256 of the file read back) outside the timing.
 // Every file it made is deleted before it exits; the parent removes <dir> as well.
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { resetPeak, statusBytes } from './proc-status.mjs';
 
 const [dir, bytesArg] = process.argv.slice(2);
 const bytes = Number(bytesArg);
 const MiB = 1024 * 1024;
 const mod = await import(new URL('../index.mjs', import.meta.url).href);
 const gc = () => { globalThis.gc?.(); globalThis.gc?.(); };
-
-function statusBytes(field) {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-function resetPeak() {
-  try {
-    // '5' resets VmHWM to the current RSS (Linux >= 4.0).
-    writeFileSync('/proc/self/clear_refs', '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Writes `size` bytes of deterministic, incompressible-looking content; returns its sha256. */
 function makeSource(path, size) {

@@ -2,27 +2,13 @@
 // over all rows once and reports peak memory. Usage: node --expose-gc mem-child.mjs <impl> <db>
 // Peak RSS comes from the kernel's high-water mark (VmHWM), reset just before the call through
 // /proc/self/clear_refs, so a peak inside the synchronous call is caught exactly (no sampling gap).
-import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { resetPeak, statusBytes } from './proc-status.mjs';
 
 const [impl, dbPath] = process.argv.slice(2);
 const mod = impl === 'reference'
   ? await import('@uncaged/nerve-store')
   : await import(new URL('../index.mjs', import.meta.url).href);
-
-function statusKb(field) {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-function resetPeak() {
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const store = mod.createLogStore(dbPath);
 store.query({ limit: 10 }); // statements prepared, code loaded
@@ -30,11 +16,11 @@ globalThis.gc?.();
 globalThis.gc?.();
 const before = process.memoryUsage();
 const peakReset = resetPeak();
-const hwmBefore = statusKb('VmHWM');
+const hwmBefore = statusBytes('VmHWM');
 const t0 = performance.now();
 let rows = store.query();
 const ms = performance.now() - t0;
-const hwmAfter = statusKb('VmHWM');
+const hwmAfter = statusBytes('VmHWM');
 const after = process.memoryUsage();
 const count = rows.length;
 rows = null;

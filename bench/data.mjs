@@ -3,24 +3,15 @@
 // so the reference and ours always start from identical rows.
 import { copyFileSync, closeSync, fsyncSync, openSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
+import cliRandom from '../cli/random.js';
+
+const { random } = cliRandom;
 
 export const DAY_MS = 86_400_000;
 /** 2026-01-01T00:00:00Z: the first row's day. */
 export const START_MS = Date.UTC(2026, 0, 1);
 /** The run whose thread the thread workloads read. */
 export const THREAD_RUN = 'run-thread';
-
-/** mulberry32: a small seeded PRNG, so every run builds the same rows. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'the daemon scheduled workflow step agent tool call result output error retry queue ' +
@@ -56,7 +47,7 @@ function pick(rand) {
  * `threadMessages` thread_workflow_message rows with a thread_command_event after every tenth.
  */
 export function fillLogDb(dbPath, { rows, days = 20, threadMessages = 0, seed = 42 }) {
-  const rand = prng(seed);
+  const rand = random(seed);
   const span = days * DAY_MS;
   const db = new DatabaseSync(dbPath);
   const insert = db.prepare(

@@ -5,21 +5,10 @@
 const fs = require('node:fs');
 const { options, layout, parsePositiveInt, display } = require('../util');
 const { collectStats, printStats } = require('./stats');
+const { random } = require('../random');
 
 const DAY = 86_400_000;
 const MIN = 60_000;
-
-/** A small seeded generator (mulberry32), so a seed gives the same workload every time. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORKFLOWS = {
   'disk-cleanup': {

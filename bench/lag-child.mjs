@@ -2,7 +2,8 @@
 // Usage: node --expose-gc lag-child.mjs <reference|ours> <archive|query> <db> [now]
 //   archive: ours' archiveLogsAsync({ now }) or the reference's archiveLogs({ now })
 //   query:   ours' queryAsync() or the reference's query()
-// Prints one JSON line: { available, ms, max_lag_ms, ticks, idle_max_lag_ms, days | rows }.
+// Prints one JSON line: { available, ms, max_lag_ms, ticks, worst_runnable_ms, cpu_pressure_ms,
+//   idle_max_lag_ms, days | rows }.
 import { idleLag, measureLag } from './lag.mjs';
 
 const [impl, op, dbPath, nowArg] = process.argv.slice(2);
@@ -23,6 +24,8 @@ try {
     out.ms = r.ms;
     out.max_lag_ms = r.maxLagMs;
     out.ticks = r.ticks;
+    out.worst_runnable_ms = r.worstRunnableMs;
+    out.cpu_pressure_ms = r.cpuPressureMs;
     if (op === 'archive') out.days = r.value.days.map((d) => [d.day, d.rowCount]);
     else out.rows = r.value.length;
   }

@@ -7,10 +7,13 @@
 // when a promise settles, such as building the JavaScript result, is caught too). A synchronous
 // call blocks the loop for its whole duration, so its worst lag is about its duration.
 // This is the interval's own view; perf_hooks.monitorEventLoopDelay is not used.
+// On Linux each tick also reads the main thread's scheduler counters (/proc/thread-self/schedstat),
+// so the worst wait is split into the time the thread was runnable but had no CPU (the machine's
+// other load, or our own threads) and the rest (blocked in the kernel, or running JavaScript).
 // Every measured call runs in a fresh child process (lag-child.mjs), so the bench's own heap and
 // its garbage collection are not in the figure; each child first measures its idle loop for 300 ms.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -23,33 +26,67 @@ const INTERVAL_MS = 1;
 /** Time the interval keeps running after the operation settled. */
 const TAIL_MS = 10;
 
+/** The main thread's [ms on a CPU, ms runnable waiting for one], or null where /proc has no schedstat. */
+function schedstat() {
+  try {
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
+    return [Number(run) / 1e6, Number(wait) / 1e6];
+  } catch {
+    return null;
+  }
+}
+
+/** Total ms some task of the machine was waiting for a CPU (PSI), or null where not available. */
+function cpuPressureMs() {
+  try {
+    return Number(/^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'))[1]) / 1000;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Runs `op()` (sync or returning a promise) under a 1 ms interval and returns
- * { value, ms, maxLagMs, ticks }. `ms` is the call's duration up to its settlement.
+ * { value, ms, maxLagMs, ticks, worstRunnableMs, cpuPressureMs }. `ms` is the call's duration up
+ * to its settlement; `worstRunnableMs` is how much of the worst wait the main thread spent
+ * runnable without a CPU; `cpuPressureMs` is the machine's CPU pressure over the call (null when
+ * the kernel does not report them).
  */
 export async function measureLag(op) {
   let last = performance.now();
+  let lastSched = schedstat();
   let maxGap = 0;
+  let worstRunnable = null;
   let ticks = 0;
   let counting = false;
   const handle = setInterval(() => {
     const now = performance.now();
+    const sched = lastSched && schedstat();
     if (counting) {
-      maxGap = Math.max(maxGap, now - last);
+      if (now - last > maxGap) {
+        maxGap = now - last;
+        worstRunnable = sched ? sched[1] - lastSched[1] : null;
+      }
       ticks++;
     }
     last = now;
+    lastSched = sched;
   }, INTERVAL_MS);
   try {
     await sleep(20); // the interval is up and ticking
     counting = true;
+    const pressure0 = cpuPressureMs();
     const t0 = performance.now();
     const value = await op();
     const ms = performance.now() - t0;
     await sleep(TAIL_MS);
+    const pressure = pressure0 === null ? null : cpuPressureMs() - pressure0;
     // A wait still open when the tail ends (the loop was blocked at the very end) counts too.
-    maxGap = Math.max(maxGap, performance.now() - last);
-    return { value, ms, maxLagMs: Math.max(0, maxGap - INTERVAL_MS), ticks };
+    if (performance.now() - last > maxGap) {
+      maxGap = performance.now() - last;
+      worstRunnable = null;
+    }
+    return { value, ms, maxLagMs: Math.max(0, maxGap - INTERVAL_MS), ticks, worstRunnableMs: worstRunnable, cpuPressureMs: pressure };
   } finally {
     clearInterval(handle);
   }
@@ -75,15 +112,33 @@ function child(impl, op, db, now) {
   return out;
 }
 
+/** The scheduler figures of one child's answer (null where the kernel gave none). */
+function contention(r) {
+  return {
+    worst_runnable_ms: r.worst_runnable_ms ?? null,
+    cpu_pressure_pct: r.cpu_pressure_ms == null ? null : (100 * r.cpu_pressure_ms) / r.ms,
+  };
+}
+
+/** ", 12.0 ms of it runnable without a CPU; CPU pressure 35% of the run", or "" without figures. */
+export function describeContention(run) {
+  const parts = [];
+  if (run.worst_runnable_ms != null) parts.push(`${run.worst_runnable_ms.toFixed(1)} ms of it runnable without a CPU`);
+  if (run.cpu_pressure_pct != null) parts.push(`CPU pressure ${run.cpu_pressure_pct.toFixed(0)}% of the run`);
+  return parts.length ? ` (${parts.join('; ')})` : '';
+}
+
 function worst(runs) {
   return runs.length ? Math.max(...runs.map((r) => r.max_lag_ms)) : NaN;
 }
 
 function side(runs) {
+  const worstRun = runs.reduce((a, r) => (a && a.max_lag_ms >= r.max_lag_ms ? a : r), null);
   return {
     runs,
     median_ms: median(runs.map((r) => r.ms)),
     max_lag_ms: worst(runs),
+    worst_run: worstRun,
     idle_max_lag_ms: runs.length ? Math.max(...runs.map((r) => r.idle_max_lag_ms)) : NaN,
   };
 }
@@ -113,9 +168,9 @@ export async function runArchiveLag(env, o, log) {
       try {
         const r = child(impl, 'archive', join(dir, 'logs.db'), o.now);
         results.add(JSON.stringify(r.days));
-        const run = { ms: r.ms, max_lag_ms: r.max_lag_ms, ticks: r.ticks, idle_max_lag_ms: r.idle_max_lag_ms, days: r.days.length, rows: r.days.reduce((a, d) => a + d[1], 0) };
+        const run = { ms: r.ms, max_lag_ms: r.max_lag_ms, ticks: r.ticks, ...contention(r), idle_max_lag_ms: r.idle_max_lag_ms, days: r.days.length, rows: r.days.reduce((a, d) => a + d[1], 0) };
         runs[impl].push(run);
-        log?.(`${impl}: ${run.days} days, ${run.rows} rows in ${(run.ms / 1000).toFixed(2)} s, worst lag ${run.max_lag_ms.toFixed(1)} ms (idle ${run.idle_max_lag_ms.toFixed(1)} ms)`);
+        log?.(`${impl}: ${run.days} days, ${run.rows} rows in ${(run.ms / 1000).toFixed(2)} s, worst lag ${run.max_lag_ms.toFixed(1)} ms${describeContention(run)} (idle ${run.idle_max_lag_ms.toFixed(1)} ms)`);
       } catch (e) {
         errors[impl] = e.message;
         log?.(`${impl}: ${errors[impl]}`);
@@ -160,7 +215,7 @@ export async function runQueryLag(env, o, log) {
         try {
           const r = child(impl, 'query', db);
           counts.add(r.rows);
-          runs[impl].push({ ms: r.ms, max_lag_ms: r.max_lag_ms, ticks: r.ticks, idle_max_lag_ms: r.idle_max_lag_ms, rows: r.rows });
+          runs[impl].push({ ms: r.ms, max_lag_ms: r.max_lag_ms, ticks: r.ticks, ...contention(r), idle_max_lag_ms: r.idle_max_lag_ms, rows: r.rows });
         } catch (e) {
           errors[impl] = e.message;
         }

@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { buildTemplate, copyDb } from './data.mjs';
 import { Floor, FloorSeries } from './floor.mjs';
-import { runArchiveLag, runQueryLag } from './lag.mjs';
+import { describeContention, runArchiveLag, runQueryLag } from './lag.mjs';
 import { fmtBytes, fmtRate, fmtTime, fmtX, median, pad, quantile, summarize } from './stats.mjs';
 import { evaluateTargets, FULL_FILE_BYTES, FULL_ROWS, summarizeTargets } from './targets.mjs';
 import { runThroughput } from './throughput.mjs';
@@ -486,7 +486,7 @@ function printLag(lag) {
     console.log(`\nqueryAsync() over 100k rows, main-thread lag (1 ms setInterval; idle worst ${q.idle_max_lag_ms.toFixed(1)} ms):`);
     console.log(`  reference query()  ${fmtTime(q.reference.median_ms)}, worst lag ${fmtTime(q.reference.max_lag_ms)} (${q.reference.runs.length} runs)`);
     console.log(q.available
-      ? `  ours queryAsync()  ${fmtTime(q.ours.median_ms)}, worst lag ${fmtTime(q.ours.max_lag_ms)} (${q.ours.runs.length} runs)`
+      ? `  ours queryAsync()  ${fmtTime(q.ours.median_ms)}, worst lag ${fmtTime(q.ours.max_lag_ms)}${q.ours.worst_run ? describeContention(q.ours.worst_run) : ''} (${q.ours.runs.length} runs)`
       : '  ours queryAsync()  n.a. (not available)');
     for (const [k, e] of Object.entries(q.errors)) console.log(`  ERROR in ${k}: ${e}`);
   }
@@ -495,7 +495,7 @@ function printLag(lag) {
     console.log(`\narchive of ${a.rows} rows over ${a.days} days, main-thread lag (1 ms setInterval; idle worst ${a.idle_max_lag_ms.toFixed(1)} ms)${a.counted ? '' : ' [reduced size: not counted]'}:`);
     console.log(`  reference archiveLogs()       ${fmtTime(a.reference.median_ms)}, worst lag ${fmtTime(a.reference.max_lag_ms)} (${a.reference.runs.length} runs)`);
     if (a.available) {
-      console.log(`  ours archiveLogsAsync()       ${fmtTime(a.ours.median_ms)}, worst lag ${fmtTime(a.ours.max_lag_ms)} (${a.ours.runs.length} runs)`);
+      console.log(`  ours archiveLogsAsync()       ${fmtTime(a.ours.median_ms)}, worst lag ${fmtTime(a.ours.max_lag_ms)}${a.ours.worst_run ? describeContention(a.ours.worst_run) : ''} (${a.ours.runs.length} runs)`);
       console.log(`  duration ratio ${fmtX(a.duration_ratio)} (reference / ours); results (days, rowCount) ${a.same ? 'equal' : 'DIFFER'}`);
     } else console.log('  ours archiveLogsAsync()       n.a. (not available)');
     for (const [k, e] of Object.entries(a.errors)) console.log(`  ERROR in ${k}: ${e}`);

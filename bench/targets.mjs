@@ -2,6 +2,7 @@
 // Status: PASS / FAIL; "n.a." when ours lacks the API; "not measured" when the run skipped it
 // (filters, --skip, --no-floor, --quick) or it could not run; "not counted" when it ran at a
 // reduced size (--quick), which shows the figure but does not count as met.
+import { describeContention } from './lag.mjs';
 import { fmtBytes, fmtRate, fmtTime, fmtX } from './stats.mjs';
 
 const MiB = 1024 * 1024;
@@ -130,7 +131,7 @@ export function evaluateTargets(report, ratioKeys) {
     else if (a.same === false) out.push(t(name, '<= 20 ms', 'FAIL', 'archive results (days/rowCount) differ from the reference'));
     else {
       const lag = a.ours.max_lag_ms;
-      const figure = `${lag.toFixed(1)} ms worst of ${a.ours.runs.length} (idle ${a.idle_max_lag_ms.toFixed(1)} ms); async ${fmtTime(a.ours.median_ms)}, reference sync ${fmtTime(a.reference.median_ms)} (lag ${fmtTime(a.reference.max_lag_ms)})${a.counted ? '' : `; ${a.rows} rows`}`;
+      const figure = `${lag.toFixed(1)} ms worst of ${a.ours.runs.length}${a.ours.worst_run ? describeContention(a.ours.worst_run) : ''} (idle ${a.idle_max_lag_ms.toFixed(1)} ms); async ${fmtTime(a.ours.median_ms)}, reference sync ${fmtTime(a.reference.median_ms)} (lag ${fmtTime(a.reference.max_lag_ms)})${a.counted ? '' : `; ${a.rows} rows`}`;
       out.push(t(name, '<= 20 ms', a.counted ? (lag <= 20 ? 'PASS' : 'FAIL') : 'not counted', figure));
     }
   }

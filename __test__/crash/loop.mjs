@@ -48,7 +48,7 @@ function add(into, from) {
  * Runs `kills` kills, `perDir` of them on each data directory. Returns the figures and every
  * problem found (each one a loss or damage). `onKill` sees each kill's outcome as it happens.
  */
-export async function runCrashLoop({ kills, perDir = 50, seed = 1, root, keep = false, onKill = () => {} }) {
+export async function runCrashLoop({ kills, perDir = 40, seed = 1, root, keep = false, onKill = () => {} }) {
   const rnd = random(seed);
   const base = root ?? mkdtempSync(join(tmpdir(), 'nerve-store-crash-'));
   mkdirSync(base, { recursive: true });

@@ -1,9 +1,9 @@
 // npm run test:crash: the long kill loop. CRASH_KILLS (default 200), CRASH_PER_DIR (kills on one
-// data directory, default 50), CRASH_SEED (default 1); CRASH_KEEP=1 keeps the data directories.
+// data directory, default 40), CRASH_SEED (default 1); CRASH_KEEP=1 keeps the data directories.
 import { runCrashLoop, summary } from './loop.mjs';
 
 const kills = Number(process.env.CRASH_KILLS ?? 200);
-const perDir = Number(process.env.CRASH_PER_DIR ?? 50);
+const perDir = Number(process.env.CRASH_PER_DIR ?? 40);
 const seed = Number(process.env.CRASH_SEED ?? 1);
 if (!Number.isInteger(kills) || kills < 1 || !Number.isInteger(perDir) || perDir < 1 || !Number.isInteger(seed)) {
   console.error('CRASH_KILLS and CRASH_PER_DIR must be positive integers, CRASH_SEED an integer');

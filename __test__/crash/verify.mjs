@@ -23,7 +23,10 @@ const dayOf = (ms) => new Date(ms).toISOString().slice(0, 10);
  */
 export class CheckCache {
   constructor() {
-    /** line text -> { id, key, timestamp }, for lines that passed every check. */
+    /**
+     * id -> { line, key, timestamp } for lines that passed every check. The line is a copy: a
+     * substring of the file's text would keep the whole text alive.
+     */
     this.lines = new Map();
     /** Blob files already rehashed, by path: a blob is never rewritten in place. */
     this.blobFiles = new Map();
@@ -38,8 +41,8 @@ export class CheckCache {
     if (text !== '' && !text.endsWith('\n')) problems.push(`${file}: last line has no newline`);
     for (const line of text.split('\n')) {
       if (line === '') continue;
-      const hit = this.lines.get(line);
-      if (hit !== undefined) {
+      const hit = this.lines.get(Number.parseInt(line.slice(6, 30), 10));
+      if (hit !== undefined && hit.line === line) {
         if (dayOf(hit.timestamp) === day) rows.push(hit);
         else problems.push(`${file}: row ${hit.id} belongs to ${dayOf(hit.timestamp)}`);
         continue;
@@ -62,7 +65,7 @@ export class CheckCache {
         continue;
       }
       const r = { id: row.id, key: keyOf(row), timestamp: row.timestamp };
-      this.lines.set(line, r);
+      this.lines.set(row.id, { ...r, line: Buffer.from(line).toString() });
       if (dayOf(r.timestamp) === day) rows.push(r);
       else problems.push(`${file}: row ${r.id} belongs to ${dayOf(r.timestamp)}`);
     }

@@ -15,6 +15,7 @@
 //! die before the commit, the day files hold lines whose rows are still in SQLite; the next archive
 //! of those days merges them by id, so nothing is lost or doubled.
 
+use super::durable_fs::{create_dirs, sync_dir};
 use super::js_json;
 use super::log_store::LogStore;
 use super::schema;
@@ -24,7 +25,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, TransactionBehavior};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -207,7 +208,8 @@ impl LogStore {
             }
         };
         if compare_iso_days(&start_day, &run.last_day) != Ordering::Greater {
-            fs::create_dir_all(archive_dir).map_err(|e| Error::io(e, "mkdir", archive_dir))?;
+            // Durably: the day files' directory fsync does not save `archive/logs` itself.
+            create_dirs(archive_dir)?;
             run.next_day = Some(start_day);
         }
         Ok(run)
@@ -378,14 +380,5 @@ fn write_atomically<'a>(file: &Path, lines: impl Iterator<Item = &'a [u8]>) -> R
     }
     tmp.as_file().sync_data().map_err(|e| io(e, "fsync"))?;
     tmp.persist(file).map_err(|e| io(e.error, "rename"))?;
-    Ok(())
-}
-
-pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        let d = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-        File::open(d).and_then(|f| f.sync_all()).map_err(|e| Error::io(e, "fsync", d))?;
-    }
     Ok(())
 }

@@ -11,11 +11,11 @@
 //! thread reading ahead gained nothing measurable: hashing is the cost), and the file-to-file
 //! operations (`write_file`, `read_to_file`) stream with a fixed-size buffer.
 
-use super::archive::sync_dir;
+use super::durable_fs::{create_dirs, parent_dir, sync_dir};
 use super::{Error, Result};
 use sha2::{Digest, Sha256};
 use std::ffi::{CStr, OsStr};
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -134,13 +134,6 @@ impl BlobPath<'_> {
 
     fn dir(&self) -> &Path {
         parent_dir(self.path())
-    }
-}
-
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
     }
 }
 
@@ -459,18 +452,6 @@ fn temp_file(dir: &Path, report: &Path) -> Result<NamedTempFile> {
             open().map_err(|e| Error::io(e, "open", report))
         }
     }
-}
-
-/// `mkdir -p dir`, then fsyncs the parent of each directory it created (the blob root, for a new
-/// shard), so their entries are as durable as the file renamed into them.
-fn create_dirs(dir: &Path) -> Result<()> {
-    // The directories missing now, innermost first.
-    let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.as_os_str().is_empty() && !d.exists()).collect();
-    fs::create_dir_all(dir).map_err(|e| Error::io(e, "mkdir", dir))?;
-    for d in missing.iter().rev() {
-        sync_dir(parent_dir(d))?;
-    }
-    Ok(())
 }
 
 /// A zero-filled buffer of `len` bytes, or ENOMEM instead of aborting when there is no memory.

@@ -12,8 +12,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How long a write waits for another connection's lock before failing with SQLITE_BUSY.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub use super::busy::BUSY_TIMEOUT;
 
 // node:sqlite's wording for calls on a closed database: prepared statements report
 // "finalized", calls that prepare or exec anew report "not open".
@@ -246,7 +245,7 @@ impl LogStore {
             }
             other => other,
         })?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        super::busy::wait_for_locks(&conn)?;
         conn.set_prepared_statement_cache_capacity(32);
         enable_wal(&conn)?;
         // A connection setting, not stored in the file. SQLite's default (2 MiB) holds a tenth of

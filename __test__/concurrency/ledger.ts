@@ -41,6 +41,21 @@ export function opsTable(reports: ChildReport[]): string {
     .join('\n');
 }
 
+/** Calls made, in all: sub-counts ("appendAsync rows", "with vacuum") are not calls of their own. */
+export function totalCalls(reports: ChildReport[]): { calls: number; cliRuns: number } {
+  let calls = 0;
+  let cliRuns = 0;
+  for (const r of reports) {
+    for (const [k, n] of Object.entries(r.ops)) {
+      if (k === 'appendAsync rows' || k === 'with vacuum') continue;
+      if (k === 'appendAsync') calls += r.ops['appendAsync rows'] ?? n;
+      else calls += n;
+      if (k.startsWith('cli')) cliRuns += n;
+    }
+  }
+  return { calls, cliRuns };
+}
+
 export type Books = {
   acknowledged: number;
   inDb: number;

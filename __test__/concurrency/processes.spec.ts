@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ChildReport, collectErrors, ledger, opsTable, readReport } from './ledger';
+import { type ChildReport, collectErrors, ledger, opsTable, readReport, totalCalls } from './ledger';
 
 const SECONDS = Number(process.env.NERVE_STRESS_SECONDS ?? 20);
 const DAY = 86_400_000;
@@ -63,10 +63,12 @@ describe('several processes on one logs.db', () => {
 
     const archiver = reports.find((r) => r.name === 'archiver') as ChildReport & { daysArchived: number; rowsMoved: number };
     const reader = reports.find((r) => r.name === 'reader') as ChildReport;
+    const { calls, cliRuns } = totalCalls(reports);
     console.log(
       [
-        `concurrency: ${ROLES.length} processes (+ CLI runs) for ${SECONDS} s, seed ${baseSeed}`,
+        `concurrency: ${ROLES.length} processes and ${cliRuns} CLI runs beside them for ${SECONDS} s, seed ${baseSeed}`,
         opsTable(reports),
+        `calls in all: ${calls} (each appendAsync counted once per row)`,
         `reader: ${reader.checks} consistency checks`,
         `archiver: ${archiver.daysArchived} days, ${archiver.rowsMoved} rows moved`,
         `rows acknowledged ${books.acknowledged}, in SQLite ${books.inDb}, in the archive ${books.inArchive}`,

@@ -104,6 +104,21 @@ describe('worker_threads', () => {
     expect(expectRows(dbPath, [t])).toBe(53);
   });
 
+  it('appends queued when a Worker is terminated are still committed, and its writer thread ends', async () => {
+    const dbPath = join(dir, 'queued', 'logs.db');
+    const t = new Thread({ dbPath, name: 'queued', rows: 3000, mode: 'queue' });
+    await t.busy;
+    await t.worker.terminate();
+    expect(await t.exited).toBe(1);
+    const s = createLogStore(dbPath);
+    expect(s.query({ refId: 'queued' })).toHaveLength(3000);
+    s.close();
+    if (existsSync('/proc/self/task')) {
+      const names = readdirSync('/proc/self/task').map((id) => readFileSync(`/proc/self/task/${id}/comm`, 'utf8').trim());
+      expect(names.filter((n) => n.startsWith('nerve-store'))).toEqual([]);
+    }
+  });
+
   it('terminate() with appends, queries, archives and blob work in flight neither crashes nor loses acknowledged rows', async () => {
     const dbPath = join(dir, 'flood', 'logs.db');
     const threads: Thread[] = [];

@@ -16,6 +16,13 @@ function entry() {
   return { source: 'thread', type: 'row', refId: name, payload: JSON.stringify({ tag: `${name}:${n}` }), timestamp: JAN1 + (n % 2) * 86_400_000 };
 }
 
+if (mode === 'queue') {
+  // Queues appends and keeps the thread busy, for the parent to terminate it right away.
+  for (let i = 0; i < rows; i++) store.appendAsync(entry());
+  parentPort.postMessage({ busy: true });
+  for (;;) await new Promise((r) => setImmediate(r));
+}
+
 const posted = (e) => parentPort.postMessage({ ack: [e.id, JSON.parse(e.payload).tag] });
 
 const a = store.append(entry());

@@ -88,6 +88,34 @@ describe('edges', () => {
     done();
   });
 
+  it('every method after close() with the thread caches warm, a second close() included', () => {
+    const message = (n: number) => entry(n, { type: 'thread_workflow_message', payload: JSON.stringify({ role: 'user', content: `m${n}` }) });
+    both((mod, root, step) => {
+      const s = mod.createLogStore(join(root, 'logs.db'));
+      step('append messages and events', () => [s.append(message(1)), s.append(entry(2)), s.append(message(3))]);
+      step('upsert the run', () => s.upsertWorkflowRun(entry(4, { source: 'workflow', type: 'started', payload: '{"prompt":"p","maxRounds":2}' }), run));
+      step('messages before close', () => s.getThreadMessages('r'));
+      step('events before close', () => s.getThreadEvents('r'));
+      step('rounds before close', () => s.getThreadRounds('r', { before: 0, limit: 9 }));
+      step('round count before close', () => s.getThreadRoundCount('r'));
+      step('trigger before close', () => s.getTriggerPayload('r'));
+      step('close', () => s.close());
+      step('getThreadMessages', () => s.getThreadMessages('r'));
+      step('getThreadEvents', () => s.getThreadEvents('r'));
+      step('getThreadRounds', () => s.getThreadRounds('r', { before: 0, limit: 9 }));
+      step('getThreadRounds before 2', () => s.getThreadRounds('r', { before: 2, limit: 1 }));
+      step('getThreadRoundCount', () => s.getThreadRoundCount('r'));
+      step('getTriggerPayload', () => s.getTriggerPayload('r'));
+      step('getWorkflowRun', () => s.getWorkflowRun('r'));
+      step('query(refId)', () => s.query({ refId: 'r' }));
+      step('append', () => s.append(message(5)));
+      step('close again', () => s.close());
+      step('close a third time', () => s.close());
+      step('getThreadMessages after the third close', () => s.getThreadMessages('r'));
+    });
+    done();
+  });
+
   it('a database from before exit_code gains the column, its rows intact', () => {
     const legacy = join(dir, 'legacy.db');
     const db = new DatabaseSync(legacy);

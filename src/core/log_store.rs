@@ -12,8 +12,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How long a write waits for another connection's lock before failing with SQLITE_BUSY.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub use super::busy::BUSY_TIMEOUT;
 
 // node:sqlite's wording for calls on a closed database: prepared statements report
 // "finalized", calls that prepare or exec anew report "not open".
@@ -246,9 +245,9 @@ impl LogStore {
             }
             other => other,
         })?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        super::busy::wait_for_locks(&conn)?;
         conn.set_prepared_statement_cache_capacity(32);
-        conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
+        enable_wal(&conn)?;
         // A connection setting, not stored in the file. SQLite's default (2 MiB) holds a tenth of
         // a 100k-row table, so every index-driven read paid a read(2) per row; pages are only
         // allocated as they are used.
@@ -516,6 +515,25 @@ impl LogStore {
         let conn = self.conn.take().ok_or_else(|| Error::invalid_state(DB_CLOSED))?;
         self.rows_changed();
         conn.close().map_err(|(_, e)| Error::from(e))
+    }
+}
+
+/// Switches a new database to WAL. The switch reads the header and then takes the write lock
+/// within one statement, and SQLite does not call the busy handler for that second step (waiting
+/// there while holding a read lock could deadlock), so when several processes create the database
+/// at the same moment all but one fail at once with SQLITE_BUSY. They retry here, within the same
+/// time the busy handler would have waited. A database already in WAL takes no lock.
+fn enable_wal(conn: &Connection) -> Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(())) {
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(20));
+            }
+            other => return other.map_err(Error::from),
+        }
     }
 }
 

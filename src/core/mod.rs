@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod blob_store;
+pub mod busy;
 pub mod durable_fs;
 pub mod error;
 pub mod group_commit;

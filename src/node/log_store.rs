@@ -25,8 +25,10 @@ const ASYNC_ARCHIVE_ROWS: usize = 20_000;
 #[napi]
 pub struct NativeLogStore {
     store: SharedStore,
-    /// Started by the first `appendAsync`.
-    group: Option<GroupCommit>,
+    /// Started by the first `appendAsync`. Behind a lock so that every method takes `&self`:
+    /// napi-rs refuses a `&mut self` call while a `queryAsync` task still borrows the object, which
+    /// made `close()` and `appendAsync` fail with "cannot be borrowed mutably" during a query.
+    group: Mutex<Option<GroupCommit>>,
 }
 
 /// Reads every field before converting any, as the reference does when it builds its bind object.
@@ -194,6 +196,10 @@ impl NativeLogStore {
         lock(&self.store)
     }
 
+    fn group(&self) -> MutexGuard<'_, Option<GroupCommit>> {
+        self.group.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// A string argument of a call that node:sqlite serves from a prepared statement: on a closed
     /// store that fails first, whatever the argument.
     fn stmt_string_arg(&self, env: &Env, v: Unknown<'_>, name: &str) -> napi::Result<String> {
@@ -214,7 +220,7 @@ impl NativeLogStore {
     pub fn new(env: Env, db_path: Unknown) -> napi::Result<Self> {
         let path = convert::string(db_path, "dbPath").or_throw(&env)?;
         let inner = LogStore::open(path).or_throw(&env)?;
-        Ok(NativeLogStore { store: Arc::new(Mutex::new(inner)), group: None })
+        Ok(NativeLogStore { store: Arc::new(Mutex::new(inner)), group: Mutex::new(None) })
     }
 
     #[napi(catch_unwind)]
@@ -247,9 +253,10 @@ impl NativeLogStore {
     /// the JavaScript thread: for each sequence number, the row's id or the Error it failed with.
     /// The callback does not keep the event loop alive; the facade does while appends are pending.
     #[napi(catch_unwind)]
-    pub fn start_group_commit(&mut self, env: Env, on_committed: Function<'_, (Float64Array, Vec<Outcome>), ()>) -> napi::Result<()> {
+    pub fn start_group_commit(&self, env: Env, on_committed: Function<'_, (Float64Array, Vec<Outcome>), ()>) -> napi::Result<()> {
         self.inner().check_statements().or_throw(&env)?;
-        if self.group.is_some() {
+        let mut group = self.group();
+        if group.is_some() {
             return Ok(());
         }
         let tsfn = on_committed
@@ -263,18 +270,19 @@ impl NativeLogStore {
         let sink = Box::new(move |batch| {
             tsfn.call(batch, ThreadsafeFunctionCallMode::NonBlocking);
         });
-        self.group = Some(GroupCommit::start(self.store.clone(), sink).or_throw(&env)?);
+        *group = Some(GroupCommit::start(self.store.clone(), sink).or_throw(&env)?);
         Ok(())
     }
 
     /// Queues the entry for the next group commit and returns its sequence number.
     #[napi(catch_unwind)]
-    pub fn append_queued(&mut self, env: Env, entry: Unknown) -> napi::Result<f64> {
+    pub fn append_queued(&self, env: Env, entry: Unknown) -> napi::Result<f64> {
         let entry = convert::object(entry, "entry").or_throw(&env)?;
         self.inner().check_statements().or_throw(&env)?;
         let entry = entry_from(&env, &entry, "entry")?;
         entry.validate().or_throw(&env)?;
-        let group = self.group.as_mut().ok_or_else(|| napi::Error::from_reason("startGroupCommit was not called"))?;
+        let mut group = self.group();
+        let group = group.as_mut().ok_or_else(|| napi::Error::from_reason("startGroupCommit was not called"))?;
         group.submit(entry).map(|seq| seq as f64).or_throw(&env)
     }
 
@@ -413,8 +421,9 @@ impl NativeLogStore {
 
     /// Commits the appends still in flight, then closes.
     #[napi(catch_unwind)]
-    pub fn close(&mut self, env: Env) -> napi::Result<()> {
-        if let Some(mut group) = self.group.take() {
+    pub fn close(&self, env: Env) -> napi::Result<()> {
+        let group = self.group().take();
+        if let Some(mut group) = group {
             group.shutdown();
         }
         self.inner().close().or_throw(&env)

@@ -23,7 +23,8 @@ export type LogEntry = {
 
 /**
  * Filter for {@link LogStore.query}. A field counts when it is not `undefined`; `since`/`until`
- * are inclusive; a negative `limit` means no limit. Rows come back by `id` ascending.
+ * are inclusive; a negative `limit` means no limit, and a `limit` that is not a safe integer throws
+ * a `RangeError` (`ERR_OUT_OF_RANGE`). Rows come back by `id` ascending.
  */
 export type LogQuery = {
   source?: string;

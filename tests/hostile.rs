@@ -320,3 +320,31 @@ fn exercise(path: &Path) {
     coded(s.archive_logs(&ArchiveOptions { now: Some((JAN1 + 3 * DAY) as f64), vacuum: true, max_days: Some(3.0), retention_ms: Some(0.0) }, &archive));
     coded(s.close());
 }
+
+/// A directory where the WAL index (logs.db-shm) belongs: SQLite opens the file read-only with a
+/// heap WAL index whose data version moves on every read. The thread reads, which retry while the
+/// version moves, must still return (they looped forever before).
+#[test]
+fn thread_reads_return_when_the_data_version_never_settles() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logs.db");
+    let mut s = LogStore::open(&path).unwrap();
+    s.append(&entry("workflow", "thread_workflow_message", Some("run-1"), Some("{\"role\":\"user\",\"content\":\"hi\"}"), JAN1)).unwrap();
+    s.append(&entry("workflow", "thread_command_event", Some("run-1"), Some("{\"type\":\"tool_call\"}"), JAN1 + 1)).unwrap();
+    s.close().unwrap();
+    fs::create_dir(dir.path().join("logs.db-shm")).unwrap();
+    let mut s = LogStore::open(&path).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let out = (
+            s.thread_round_count("run-1").map_err(|e| e.code),
+            s.thread_rounds("run-1", 0.0, 5.0).map(|r| r.len()).map_err(|e| e.code),
+            s.thread_message_payloads("run-1").map(|p| p.len()).map_err(|e| e.code),
+            s.thread_event_payloads("run-1").map(|p| p.len()).map_err(|e| e.code),
+            s.thread_round_count("run-1").map_err(|e| e.code),
+        );
+        let _ = tx.send(out);
+    });
+    let out = rx.recv_timeout(std::time::Duration::from_secs(20)).expect("thread reads returned");
+    assert_eq!(out, (Ok(2), Ok(2), Ok(1), Ok(1), Ok(2)));
+}

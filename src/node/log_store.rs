@@ -129,9 +129,10 @@ impl ToNapiValue for Outcome {
 }
 
 /// `[generation, lastId, "[payload,...]"]` for the facade's thread caches. A generation of -1
-/// tells it not to keep the list (an id it could not hand back exactly).
+/// tells it not to keep the list (an id it could not hand back exactly, or a read it could not
+/// tie to one data version).
 fn delta_value<'e>(env: &'e Env, d: crate::core::thread::PayloadDelta) -> napi::Result<Array<'e>> {
-    let exact = d.last_id == i64::MIN || d.last_id.unsigned_abs() <= MAX_SAFE_INTEGER as u64;
+    let exact = d.keep && (d.last_id == i64::MIN || d.last_id.unsigned_abs() <= MAX_SAFE_INTEGER as u64);
     let mut arr = env.create_array(4)?;
     arr.set(0, if exact { d.generation as f64 } else { -1.0 })?;
     arr.set(1, d.last_id as f64)?;

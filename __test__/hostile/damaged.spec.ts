@@ -31,7 +31,14 @@ function tempDir(): string {
 }
 
 type Mod = typeof reference;
-const entry = (i: number) => ({ source: 'workflow', type: 't', refId: `run-${i % 3}`, payload: JSON.stringify({ i, pad: 'x'.repeat(120) }), timestamp: JAN1 + (i % 5) * DAY + i });
+/** Rows of three runs; every fourth is a thread message, so the thread reads have work. */
+const entry = (i: number) => ({
+  source: 'workflow',
+  type: i % 4 === 0 ? 'thread_workflow_message' : 't',
+  refId: `run-${i % 3}`,
+  payload: JSON.stringify({ role: 'user', content: `m${i}`, pad: 'x'.repeat(120) }),
+  timestamp: JAN1 + (i % 5) * DAY + i,
+});
 
 /** A failure that says what it is: an Error with a `code` (and `errcode` for SQLite's). */
 function expectCoded(what: string, error: unknown, code?: RegExp): void {
@@ -188,6 +195,10 @@ function session(mod: Mod, dbPath: string): Outcome[] {
   out.push(capture(() => s.getMeta('archived_up_to')));
   out.push(capture(() => s.append(entry(1000)).id));
   out.push(capture(() => s.getThreadRoundCount('run-1')));
+  out.push(capture(() => s.getThreadMessages('run-1')));
+  out.push(capture(() => s.getThreadEvents('run-1')));
+  out.push(capture(() => s.getThreadRounds('run-1', { before: 0, limit: 5 })));
+  out.push(capture(() => s.getThreadMessages('run-1')));
   out.push(capture(() => s.archiveLogs({ now: JAN1 + 9 * DAY, retentionMs: 0 }).days.map((d) => [d.day, d.rowCount])));
   out.push(capture(() => s.query().length));
   out.push(capture(() => s.close()));

@@ -7,7 +7,7 @@ import { argOf, entriesArb, hostileArb, stringArg } from './support/values';
 
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 40);
 
-// biome-ignore lint: the stores are typed loosely on purpose, the arguments are hostile.
+// The stores are typed loosely on purpose: the arguments are hostile.
 type AnyFn = (...a: unknown[]) => any;
 const member = (c: Ctx, name: string): AnyFn => (c.store as unknown as Record<string, AnyFn>)[name];
 /** The same member on both sides. */

@@ -178,6 +178,19 @@ describe('a read-only or full file system', () => {
     expectStep(steps, 'countAfterArchive', 0);
     expectStep(steps, 'appendWithRoom', true);
   });
+
+  nsIt('a disk with room for one day file: that day is archived, the next fails with ENOSPC and keeps its rows', () => {
+    requireNamespaces();
+    counts.cases += 1;
+    const dir = tempDir();
+    const steps = runInNamespace('mount -t tmpfs -o size=3m tmpfs "$0"', 'fullMidArchive', dir);
+    expectStepCoded(steps, 'archive', /^ENOSPC$/);
+    expectStep(steps, 'watermark', '2026-01-01');
+    expectStep(steps, 'daysLeft', ['2026-01-02', '2026-01-03']);
+    expectStep(steps, 'count', 24);
+    expectStep(steps, 'files', ['logs/', 'logs/2026-01-01.jsonl']);
+    expectStep(steps, 'firstDayLines', 12);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 // `{ ok: true, value }` or `{ ok: false, error: { name, code, errcode, message } }`. The parent
 // test reads the outcomes and checks the files once the namespace is gone.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -118,6 +118,31 @@ const scenarios = {
     await step('blobWrite', () => blobs.write('new'));
     await step('blobWriteAsync', () => blobs.writeAsync('new async'));
     await step('blobRead', () => blobs.read(hello)?.toString());
+  },
+
+  /**
+   * A disk with room for one day file but not two: the first day is archived and committed, the
+   * second fails with nothing of it deleted or claimed.
+   */
+  async fullMidArchive() {
+    const db = join(dir, 'logs.db');
+    const store = createLogStore(db);
+    const rowsPerDay = 12;
+    const pad = 8192;
+    // Days 1..3 (2026-01-01..03), each about 100 KB as JSON lines.
+    const rows = [];
+    for (let d = 0; d < 3; d++) for (let i = 0; i < rowsPerDay; i++) rows.push({ source: 's', type: 't', refId: null, payload: 'p'.repeat(pad), timestamp: JAN1 + d * DAY + i });
+    store.appendMany(rows);
+    const dayBytes = rowsPerDay * (pad + 120);
+    const { bavail, bsize } = statfsSync(dir);
+    writeFileSync(join(dir, 'filler'), Buffer.alloc(Math.max(0, bavail * bsize - Math.floor(1.5 * dayBytes)), 1));
+    await step('archive', () => store.archiveLogs({ now: JAN1 + 10 * DAY, retentionMs: 0 }));
+    await step('watermark', () => store.getMeta('archived_up_to'));
+    await step('daysLeft', () => [...new Set(store.query().map((r) => new Date(r.timestamp).toISOString().slice(0, 10)))]);
+    await step('count', () => store.query().length);
+    await step('files', () => listAll(join(dir, 'archive')));
+    await step('firstDayLines', () => readFileSync(join(dir, 'archive', 'logs', '2026-01-01.jsonl'), 'utf8').split('\n').filter(Boolean).length);
+    await step('close', () => store.close());
   },
 
   /** A fresh store on a tiny tmpfs, filled until writes fail, then archived and emptied again. */

@@ -23,7 +23,8 @@ export type LogEntry = {
 
 /**
  * Filter for {@link LogStore.query}. A field counts when it is not `undefined`; `since`/`until`
- * are inclusive; a negative `limit` means no limit. Rows come back by `id` ascending.
+ * are inclusive; a negative `limit` means no limit, and a `limit` that is not a safe integer throws
+ * a `RangeError` (`ERR_OUT_OF_RANGE`). Rows come back by `id` ascending.
  */
 export type LogQuery = {
   source?: string;
@@ -212,7 +213,8 @@ export declare function normalizeBlobHash(hash: string): string | null;
  */
 export type ExtendedBlobStore = BlobStore & {
   // They run on the libuv thread pool; a bad argument rejects with a `TypeError` whose `code` is
-  // `ERR_INVALID_ARG_TYPE`, and file-system errors carry `code`, `errno`, `syscall` and `path`.
+  // `ERR_INVALID_ARG_TYPE` (`ERR_INVALID_ARG_VALUE` for a path with a NUL byte), and file-system
+  // errors carry `code`, `errno`, `syscall` and `path`.
 
   /**
    * `write`, off the JavaScript thread: same hash, same durability (temporary file, fsync, rename,

@@ -281,26 +281,21 @@ describe('query', () => {
     expect(ids(store.query({ limit: 1000 }))).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  it('a limit that is not an integer fails as the SQL the reference builds fails', () => {
-    // The reference writes `LIMIT ${limit}` into the SQL text: node:sqlite then reports SQLite's error.
+  it('a limit that is not a safe integer is refused by name; the limit is always bound, never SQL text', async () => {
+    // The reference splices `LIMIT ${limit}` into its SQL, so there 1.5 is SQLite's "datatype
+    // mismatch" and NaN "no such column: NaN". Here: a RangeError naming the argument.
     const store = seeded();
-    const cases: Array<[number, string]> = [
-      [1.5, 'datatype mismatch'],
-      [-1.5, 'datatype mismatch'],
-      [1e-7, 'datatype mismatch'],
-      [1e21, 'datatype mismatch'],
-      [2 ** 63, 'datatype mismatch'],
-      [Number.NaN, 'no such column: NaN'],
-      [Infinity, 'no such column: Infinity'],
-      [-Infinity, 'no such column: Infinity'],
-    ];
-    for (const [limit, message] of cases) {
-      const err = thrown(() => store.query({ limit }));
-      expect(err, String(limit)).toBeInstanceOf(Error);
-      expect(err.code, String(limit)).toBe('ERR_SQLITE_ERROR');
-      expect(err.message, String(limit)).toBe(message);
+    for (const limit of [1.5, -1.5, 1e-7, 1e21, 2 ** 53, -(2 ** 53), 2 ** 63, Number.NaN, Infinity, -Infinity]) {
+      expectArgError(() => store.query({ limit }), 'filter.limit', RangeError);
+      expect(thrown(() => store.query({ source: 'a', since: 0, limit })).code, String(limit)).toBe('ERR_OUT_OF_RANGE');
+      await expect(store.queryAsync({ limit }), String(limit)).rejects.toBeInstanceOf(RangeError);
     }
-    expect(store.query({ limit: 2 ** 53 })).toHaveLength(6);
+    expect(thrown(() => store.query({ limit: Number.NaN })).message).toBe(
+      'The value of "filter.limit" is out of range. It must be a safe integer (negative for no limit). Received NaN',
+    );
+    expect(store.query({ limit: Number.MAX_SAFE_INTEGER })).toHaveLength(6);
+    expect(store.query({ limit: -Number.MAX_SAFE_INTEGER })).toHaveLength(6);
+    expect(ids(store.query({ source: 'a', since: 0, limit: 2 }))).toEqual([1, 3]);
   });
 
   it('ignores unknown filter keys', () => {

@@ -105,7 +105,7 @@ impl ArchiveRun {
         outcome.map(|()| self.has_next())
     }
 
-    /// Each day in a savepoint of its own (`archive_day_<n>`, nested), so a day that fails, even
+    /// Each day in a savepoint of its own (nested, see [`rollback_to_day`]), so a day that fails, even
     /// when its file fails after later days were read, is undone with everything after it.
     /// Returns the first error, if any, and each archived day's (start, end, rows).
     fn archive_days<'s>(&mut self, scope: &'s std::thread::Scope<'s, '_>, tx: &Connection, row_budget: usize) -> Result<(Result<()>, Vec<(i64, i64, usize)>)> {
@@ -122,9 +122,11 @@ impl ArchiveRun {
         let mut spans: Vec<(i64, i64, usize)> = Vec::new();
         let mut moved = 0;
         let mut outcome = Ok(());
+        let mut savepoints = 0;
         while moved < row_budget && self.has_next() {
             let n = spans.len();
-            tx.execute_batch(&format!("SAVEPOINT archive_day_{n}"))?;
+            tx.prepare_cached(DAY_SAVEPOINT)?.execute([])?;
+            savepoints += 1;
             match self.prepare_next(tx) {
                 Ok((span, path, file)) => {
                     moved += span.2;
@@ -134,7 +136,7 @@ impl ArchiveRun {
                     }
                 }
                 Err(e) => {
-                    tx.execute_batch(&format!("ROLLBACK TO archive_day_{n}"))?;
+                    rollback_to_day(tx, savepoints, n)?;
                     outcome = Err(e);
                     break;
                 }
@@ -144,7 +146,7 @@ impl ArchiveRun {
         let failed = writer.join().unwrap_or_else(|_| Some((0, Error::internal("archive file writer panicked"))));
         if let Some((n, e)) = failed {
             // An earlier day than any the SQLite side failed on: undo it and every day after.
-            tx.execute_batch(&format!("ROLLBACK TO archive_day_{n}"))?;
+            rollback_to_day(tx, savepoints, n)?;
             spans.truncate(n);
             self.days.truncate(first_day + n);
             outcome = Err(e);
@@ -170,6 +172,19 @@ impl ArchiveRun {
     pub fn finish(self, store: &mut LogStore) -> Result<ArchiveResult> {
         Ok(ArchiveResult { days: self.days, vacuumed: store.vacuum_if(self.vacuum)? })
     }
+}
+
+/// Every day's savepoint has this one name, so the SQL text is fixed and never carries a number.
+const DAY_SAVEPOINT: &str = "SAVEPOINT archive_day";
+
+/// Undoes day `n` and every day after it, `open` savepoints being open. `ROLLBACK TO` acts on the
+/// newest savepoint of the name, so the newer days' savepoints are first released into day `n`'s.
+fn rollback_to_day(tx: &Connection, open: usize, n: usize) -> Result<()> {
+    for _ in n + 1..open {
+        tx.prepare_cached("RELEASE archive_day")?.execute([])?;
+    }
+    tx.prepare_cached("ROLLBACK TO archive_day")?.execute([])?;
+    Ok(())
 }
 
 impl LogStore {

@@ -57,6 +57,15 @@ impl Error {
         )
     }
 
+    /// Reading `arg` ran the caller's code (a getter or Proxy trap), which threw.
+    pub fn arg_unreadable(arg: &str) -> Self {
+        Self::new(
+            ErrorKind::TypeError,
+            "ERR_INVALID_ARG_VALUE",
+            format!("The argument '{arg}' could not be read: its getter or Proxy trap threw (see `cause`)"),
+        )
+    }
+
     /// A value of the right type outside the range this store accepts.
     pub fn out_of_range(arg: &str, expected: &str, received: &str) -> Self {
         Self::new(

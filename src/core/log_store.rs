@@ -92,8 +92,8 @@ pub struct LogQuery {
     pub ref_id: Option<Option<String>>,
     pub since: Option<Option<f64>>,
     pub until: Option<Option<f64>>,
-    /// Negative means no limit, as in SQLite. The reference splices `${limit}` into the SQL text,
-    /// so a number that is not an integer fails the way that SQL fails (see `query`).
+    /// Negative means no limit, as in SQLite; anything but a safe integer is refused (see
+    /// [`check_limit`]).
     pub limit: Option<f64>,
 }
 
@@ -132,6 +132,17 @@ fn check_time(arg: &str, t: f64) -> Result<()> {
         Ok(())
     } else {
         Err(Error::out_of_range(arg, "a finite number of milliseconds within ±8.64e15", &js_number(t)))
+    }
+}
+
+/// A query limit as the row count SQLite binds: a safe integer, where a negative one means no
+/// limit. The reference splices `${limit}` into its SQL text, so 1.5 or NaN fail there with a
+/// SQLite syntax or datatype error; here they are refused by name and the limit is always bound.
+pub fn check_limit(limit: f64) -> Result<i64> {
+    if limit.is_finite() && limit.fract() == 0.0 && limit.abs() <= MAX_SAFE_INTEGER as f64 {
+        Ok(if limit < 0.0 { -1 } else { limit as i64 })
+    } else {
+        Err(Error::out_of_range("filter.limit", "a safe integer (negative for no limit)", &js_number(limit)))
     }
 }
 
@@ -350,13 +361,10 @@ impl LogStore {
         if let Some(v) = &q.until {
             add("timestamp <= ?", num(v));
         }
-        // The limit as a row count, when the SQL text would read it as an integer (see below).
-        let row_limit = match q.limit {
-            None => Some(u64::MAX),
-            Some(l) if l.fract() == 0.0 && l.abs() <= MAX_SAFE_INTEGER as f64 => Some(if l < 0.0 { u64::MAX } else { l as u64 }),
-            Some(_) => None,
-        };
-        if let Some(row_limit) = row_limit.filter(|_| query_plan::applies(q)) {
+        let limit = q.limit.map(check_limit).transpose()?;
+        if query_plan::applies(q) {
+            // Negative (no limit) becomes u64::MAX rows.
+            let row_limit = limit.map_or(u64::MAX, |l| u64::try_from(l).unwrap_or(u64::MAX));
             // One snapshot for the index scans and the reads by id.
             let tx = conn.transaction()?;
             if let Some(ids) = query_plan::candidate_ids(&tx, q)? {
@@ -385,12 +393,9 @@ impl LogStore {
             sql.push_str(&conds.join(" AND "));
         }
         sql.push_str(" ORDER BY id ASC");
-        if let Some(limit) = q.limit {
-            // Written into the SQL as JavaScript writes the number, so 1.5, 1e+21, NaN or Infinity
-            // raise the same SQLite error as in the reference ("datatype mismatch", "no such
-            // column: NaN"). The text is only ever digits, '.', 'e', '+', '-', NaN or Infinity.
-            sql.push_str(" LIMIT ");
-            sql.push_str(&js_number(limit));
+        if let Some(limit) = limit {
+            sql.push_str(" LIMIT ?");
+            args.push(Value::Integer(limit));
         }
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;

@@ -42,9 +42,11 @@ fn day_start(ts: f64) -> f64 {
     (ts / DAY_MS).floor() * DAY_MS
 }
 
-fn grouped(conn: &Connection, column: &str) -> Result<Vec<(String, i64)>> {
-    let sql = format!("SELECT {column}, count(*) FROM workflow_runs GROUP BY {column} ORDER BY {column}");
-    let mut stmt = conn.prepare(&sql)?;
+const RUNS_BY_STATUS: &str = "SELECT status, count(*) FROM workflow_runs GROUP BY status ORDER BY status";
+const RUNS_BY_WORKFLOW: &str = "SELECT workflow, count(*) FROM workflow_runs GROUP BY workflow ORDER BY workflow";
+
+fn grouped(conn: &Connection, sql: &str) -> Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
@@ -71,8 +73,8 @@ pub fn store_stats(path: &Path) -> Result<StoreStats> {
             next = stmt.query_row([end], |r| r.get::<_, Option<f64>>(0)).optional()?.flatten();
         }
     }
-    let runs_by_status = grouped(&tx, "status")?;
-    let runs_by_workflow = grouped(&tx, "workflow")?;
+    let runs_by_status = grouped(&tx, RUNS_BY_STATUS)?;
+    let runs_by_workflow = grouped(&tx, RUNS_BY_WORKFLOW)?;
     let page_size = tx.query_row("PRAGMA page_size", [], |r| r.get(0))?;
     let page_count = tx.query_row("PRAGMA page_count", [], |r| r.get(0))?;
     let freelist_count = tx.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;

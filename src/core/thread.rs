@@ -35,6 +35,13 @@ pub enum ThreadList {
     Messages,
 }
 
+/// Reads of a run's list are retried while the database's data version moves under them, at most
+/// this often. Past that (a writer committing without pause, or a WAL index SQLite cannot map, where
+/// the version moves on every read) the list is read whole and not cached, instead of looping on.
+const SETTLE_TRIES: u32 = 4;
+/// A generation no real one equals: a round index cached under it is rebuilt on the next call.
+const UNSETTLED: u64 = u64::MAX;
+
 /// Payloads of a run's rows after a known id, or all of them when `generation` moved on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayloadDelta {
@@ -46,6 +53,8 @@ pub struct PayloadDelta {
     pub last_id: i64,
     /// JSON object texts, in id order.
     pub payloads: Vec<String>,
+    /// False when the list could not be tied to `generation` and must not be cached.
+    pub keep: bool,
 }
 
 /// The ids of a run's rounds: round `n` is `ids[n - 1]`.
@@ -141,10 +150,13 @@ impl LogStore {
             ThreadList::Events => schema::THREAD_EVENTS_AFTER,
             ThreadList::Messages => schema::THREAD_MESSAGES_AFTER,
         };
-        loop {
+        for attempt in 0.. {
             let generation = self.generation()?;
-            let after = known.filter(|(g, _)| *g == generation).map(|(_, id)| id);
-            let mut delta = PayloadDelta { generation, reset: after.is_none(), last_id: after.unwrap_or(i64::MIN), payloads: Vec::new() };
+            // Past a few tries the whole list is read in one statement and not kept (see
+            // `SETTLE_TRIES`).
+            let settled = attempt < SETTLE_TRIES;
+            let after = known.filter(|(g, _)| settled && *g == generation).map(|(_, id)| id);
+            let mut delta = PayloadDelta { generation, reset: after.is_none(), last_id: after.unwrap_or(i64::MIN), payloads: Vec::new(), keep: settled };
             {
                 let mut stmt = self.stmt_conn()?.prepare_cached(sql)?;
                 let mut rows = stmt.query(params![run_id, delta.last_id])?;
@@ -156,10 +168,11 @@ impl LogStore {
                 }
             }
             // Another connection committed while we read: the rows may mix two states.
-            if self.generation()? == generation {
+            if !settled || self.generation()? == generation {
                 return Ok(delta);
             }
         }
+        unreachable!("the loop returns once it stops retrying")
     }
 
     pub fn thread_round_count(&mut self, run_id: &str) -> Result<i64> {
@@ -225,9 +238,12 @@ impl LogStore {
 
     /// The run's round index, brought up to date with the rows appended since it was last read.
     fn round_index(&mut self, run_id: &str) -> Result<&RoundIndex> {
-        loop {
+        for attempt in 0.. {
             let generation = self.generation()?;
-            let after = self.round_cache.entry(run_id, generation).last_id;
+            let settled = attempt < SETTLE_TRIES;
+            // Unsettled: the whole list in one statement, cached under a generation that never
+            // matches, so the next call reads it afresh.
+            let after = if settled { self.round_cache.entry(run_id, generation).last_id } else { None };
             let mut new_ids = Vec::new();
             let mut last_id = after;
             {
@@ -241,14 +257,18 @@ impl LogStore {
                     }
                 }
             }
-            if self.generation()? != generation {
+            if settled && self.generation()? != generation {
                 continue;
             }
-            let index = self.round_cache.entry(run_id, generation);
+            let index = self.round_cache.entry(run_id, if settled { generation } else { UNSETTLED });
+            if !settled {
+                index.ids.clear();
+            }
             index.ids.extend(new_ids);
             index.last_id = last_id;
             return Ok(self.round_cache.runs.get(run_id).expect("entry was just made"));
         }
+        unreachable!("the loop returns once it stops retrying")
     }
 }
 

@@ -31,7 +31,7 @@ type RawCallback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) 
 /// `root` arrives normalized by the facade so paths in messages read as `path.join` makes them.
 #[napi(catch_unwind, ts_return_type = "Record<string, (...args: unknown[]) => unknown>")]
 pub fn open_blob_store(env: Env, root: Unknown) -> napi::Result<BlobFunctions> {
-    let root = convert::string(root, "blobsRoot").or_throw(&env)?;
+    let root = convert::path(root, "blobsRoot").or_throw(&env)?;
     Ok(BlobFunctions(Arc::new(BlobStore::new(root))))
 }
 
@@ -157,7 +157,7 @@ unsafe extern "C" fn write_file(env: sys::napi_env, info: sys::napi_callback_inf
     unsafe {
         guard(env, || {
             let ([path], store) = args::<1>(env, info)?;
-            let path = PathBuf::from(string_arg(env, path, "path")?);
+            let path = PathBuf::from(path_arg(env, path, "path")?);
             let store = Arc::clone(store);
             spawn(env, move || store.write_file(&path), string_value)
         })
@@ -169,7 +169,7 @@ unsafe extern "C" fn read_to_file(env: sys::napi_env, info: sys::napi_callback_i
         guard(env, || {
             let ([hash, path], store) = args::<2>(env, info)?;
             let hash = string_arg(env, hash, "hash")?;
-            let path = PathBuf::from(string_arg(env, path, "path")?);
+            let path = PathBuf::from(path_arg(env, path, "path")?);
             let store = Arc::clone(store);
             spawn(env, move || store.read_to_file(&hash, &path), bool_value)
         })
@@ -255,6 +255,11 @@ unsafe fn with_str<R>(env: sys::napi_env, v: sys::napi_value, name: &str, f: imp
 unsafe fn string_arg(env: sys::napi_env, v: sys::napi_value, name: &str) -> napi::Result<String> {
     let value = unsafe { Unknown::from_napi_value(env, v) }?;
     convert::string(value, name).or_throw(&Env::from_raw(env))
+}
+
+unsafe fn path_arg(env: sys::napi_env, v: sys::napi_value, name: &str) -> napi::Result<String> {
+    let value = unsafe { Unknown::from_napi_value(env, v) }?;
+    convert::path(value, name).or_throw(&Env::from_raw(env))
 }
 
 unsafe fn null(env: sys::napi_env) -> napi::Result<sys::napi_value> {

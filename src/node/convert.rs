@@ -38,6 +38,20 @@ pub fn string(v: Unknown<'_>, name: &str) -> Result<String> {
     }
 }
 
+/// A file-system path: a string without NUL bytes, which no OS call could take (node:fs refuses
+/// them the same way, by name).
+pub fn path(v: Unknown<'_>, name: &str) -> Result<String> {
+    let s = string(v, name)?;
+    match s.find('\0') {
+        None => Ok(s),
+        Some(_) => {
+            let shown: String = s.chars().take(40).collect();
+            let more = if shown.len() < s.len() { "..." } else { "" };
+            Err(Error::arg_value(name, "a string without null bytes", &format!("{:?}{more}", shown)))
+        }
+    }
+}
+
 pub fn nullable_string(v: Unknown<'_>, name: &str) -> Result<Option<String>> {
     match kind(&v) {
         ValueType::Null => Ok(None),
@@ -86,7 +100,6 @@ pub fn object<'a>(v: Unknown<'a>, name: &str) -> Result<Object<'a>> {
     }
 }
 
-/// `obj[key]` (getters and prototype chain included, as property access in JavaScript).
 pub fn array<'a>(v: Unknown<'a>, name: &str) -> Result<Array<'a>> {
     if v.is_array().unwrap_or(false) {
         unsafe { v.cast::<Array>() }.map_err(|_| Error::arg_type(name, "an instance of Array", "an unreadable array"))
@@ -95,9 +108,15 @@ pub fn array<'a>(v: Unknown<'a>, name: &str) -> Result<Array<'a>> {
     }
 }
 
-pub fn field<'a>(obj: &Object<'a>, key: &str) -> napi::Result<Unknown<'a>> {
+/// `obj[key]` (getters and prototype chain included, as property access in JavaScript).
+/// A getter or Proxy trap that throws becomes a TypeError naming `<name>.<key>` (the name is only
+/// formatted then), with the caller's exception as its `cause`.
+pub fn field<'a>(env: &napi::Env, obj: &Object<'a>, name: &str, key: &str) -> napi::Result<Unknown<'a>> {
     use napi::bindgen_prelude::JsObjectValue;
-    obj.get_named_property::<Unknown>(key)
+    obj.get_named_property::<Unknown>(key).map_err(|e| match e.status {
+        napi::Status::PendingException => super::errors::rethrow_unreadable(env, &format!("{name}.{key}")),
+        _ => e,
+    })
 }
 
 /// Bytes of a string (UTF-8, owned) or of a Uint8Array/Buffer (borrowed for the call, not copied).

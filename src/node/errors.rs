@@ -32,6 +32,27 @@ fn throw_with(env: &Env, e: CoreError, message: Option<&[u16]>) -> napi::Error {
     }
 }
 
+/// The pending exception (a getter or Proxy trap of argument `arg` threw) rethrown as a TypeError
+/// naming the argument, with the caller's exception as its `cause`.
+pub fn rethrow_unreadable(env: &Env, arg: &str) -> napi::Error {
+    let mut cause = std::ptr::null_mut();
+    // SAFETY: a valid env on the JavaScript thread; `cause` receives the exception, or undefined.
+    let status = unsafe { napi::sys::napi_get_and_clear_last_exception(env.raw(), &mut cause) };
+    if status != napi::sys::Status::napi_ok || cause.is_null() {
+        return napi::Error::from_status(Status::PendingException);
+    }
+    let thrown = build(env, CoreError::arg_unreadable(arg), None).and_then(|mut obj| {
+        // SAFETY: `cause` is the value just taken from the pending exception, alive in this scope.
+        let cause = unsafe { napi::bindgen_prelude::Unknown::from_raw_unchecked(env.raw(), cause) };
+        obj.set_named_property("cause", cause)?;
+        env.throw(obj)
+    });
+    match thrown {
+        Ok(()) => napi::Error::from_status(Status::PendingException),
+        Err(err) => err,
+    }
+}
+
 /// The error for an async call: rejecting with it hands the caller this very object.
 pub fn rejection(env: &Env, e: CoreError) -> napi::Error {
     match build(env, e, None) {

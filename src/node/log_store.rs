@@ -35,11 +35,11 @@ pub struct NativeLogStore {
 /// `name` is how messages refer to the entry (`entry`, `entries[3]`).
 fn entry_from(env: &Env, entry: &Object<'_>, name: &str) -> napi::Result<NewEntry> {
     let (source, kind, ref_id, payload, timestamp) = (
-        field(entry, "source")?,
-        field(entry, "type")?,
-        field(entry, "refId")?,
-        field(entry, "payload")?,
-        field(entry, "timestamp")?,
+        field(env, entry, name, "source")?,
+        field(env, entry, name, "type")?,
+        field(env, entry, name, "refId")?,
+        field(env, entry, name, "payload")?,
+        field(env, entry, name, "timestamp")?,
     );
     // Argument names are only needed for a message; build them only then.
     let named = |e: Error, key: &str| e.renamed("entry", name, key);
@@ -58,16 +58,24 @@ fn query_from(env: &Env, filter: Unknown) -> napi::Result<LogQuery> {
     }
     let f = convert::object(filter, "filter").or_throw(env)?;
     // Every field is read before any is converted, as the reference builds its WHERE first.
-    let [source, kind, ref_id, since, until, limit] = ["source", "type", "refId", "since", "until", "limit"].map(|k| field(&f, k));
+    // A getter that throws stops the reading there, as it stops the reference's.
+    let (source, kind, ref_id, since, until, limit) = (
+        field(env, &f, "filter", "source")?,
+        field(env, &f, "filter", "type")?,
+        field(env, &f, "filter", "refId")?,
+        field(env, &f, "filter", "since")?,
+        field(env, &f, "filter", "until")?,
+        field(env, &f, "filter", "limit")?,
+    );
     let text = |v: Unknown, n: &str| convert::nullable_string(v, n);
     let num = |v: Unknown, n: &str| convert::nullable_number(v, n);
     Ok(LogQuery {
-        source: optional(env, source?, "filter.source", text)?,
-        kind: optional(env, kind?, "filter.type", text)?,
-        ref_id: optional(env, ref_id?, "filter.refId", text)?,
-        since: optional(env, since?, "filter.since", num)?,
-        until: optional(env, until?, "filter.until", num)?,
-        limit: optional(env, limit?, "filter.limit", convert::number)?,
+        source: optional(env, source, "filter.source", text)?,
+        kind: optional(env, kind, "filter.type", text)?,
+        ref_id: optional(env, ref_id, "filter.refId", text)?,
+        since: optional(env, since, "filter.since", num)?,
+        until: optional(env, until, "filter.until", num)?,
+        limit: optional(env, limit, "filter.limit", convert::number)?,
     })
 }
 
@@ -76,10 +84,10 @@ fn archive_options(env: &Env, options: Unknown) -> napi::Result<ArchiveOptions> 
         return Ok(ArchiveOptions::default());
     }
     let o = convert::object(options, "options").or_throw(env)?;
-    let now = optional(env, field(&o, "now")?, "options.now", convert::number)?;
-    let vacuum = optional(env, field(&o, "vacuum")?, "options.vacuum", convert::boolean)?;
-    let max_days = optional(env, field(&o, "maxDays")?, "options.maxDays", convert::number)?;
-    let retention_ms = optional(env, field(&o, "retentionMs")?, "options.retentionMs", convert::number)?;
+    let now = optional(env, field(env, &o, "options", "now")?, "options.now", convert::number)?;
+    let vacuum = optional(env, field(env, &o, "options", "vacuum")?, "options.vacuum", convert::boolean)?;
+    let max_days = optional(env, field(env, &o, "options", "maxDays")?, "options.maxDays", convert::number)?;
+    let retention_ms = optional(env, field(env, &o, "options", "retentionMs")?, "options.retentionMs", convert::number)?;
     Ok(ArchiveOptions { now, vacuum: vacuum.unwrap_or(false), max_days, retention_ms })
 }
 
@@ -123,9 +131,10 @@ impl ToNapiValue for Outcome {
 }
 
 /// `[generation, lastId, "[payload,...]"]` for the facade's thread caches. A generation of -1
-/// tells it not to keep the list (an id it could not hand back exactly).
+/// tells it not to keep the list (an id it could not hand back exactly, or a read it could not
+/// tie to one data version).
 fn delta_value<'e>(env: &'e Env, d: crate::core::thread::PayloadDelta) -> napi::Result<Array<'e>> {
-    let exact = d.last_id == i64::MIN || d.last_id.unsigned_abs() <= MAX_SAFE_INTEGER as u64;
+    let exact = d.keep && (d.last_id == i64::MIN || d.last_id.unsigned_abs() <= MAX_SAFE_INTEGER as u64);
     let mut arr = env.create_array(4)?;
     arr.set(0, if exact { d.generation as f64 } else { -1.0 })?;
     arr.set(1, d.last_id as f64)?;
@@ -136,11 +145,11 @@ fn delta_value<'e>(env: &'e Env, d: crate::core::thread::PayloadDelta) -> napi::
 
 fn run_from(env: &Env, run: &Object<'_>) -> napi::Result<RunUpdate> {
     let (run_id, workflow, status, timestamp, exit_code) = (
-        field(run, "runId")?,
-        field(run, "workflow")?,
-        field(run, "status")?,
-        field(run, "timestamp")?,
-        field(run, "exitCode")?,
+        field(env, run, "run", "runId")?,
+        field(env, run, "run", "workflow")?,
+        field(env, run, "run", "status")?,
+        field(env, run, "run", "timestamp")?,
+        field(env, run, "run", "exitCode")?,
     );
     let status_text = convert::string(status, "run.status").or_throw(env)?;
     let status = WorkflowRunStatus::parse(&status_text)
@@ -218,7 +227,7 @@ impl NativeLogStore {
 impl NativeLogStore {
     #[napi(constructor, catch_unwind)]
     pub fn new(env: Env, db_path: Unknown) -> napi::Result<Self> {
-        let path = convert::string(db_path, "dbPath").or_throw(&env)?;
+        let path = convert::path(db_path, "dbPath").or_throw(&env)?;
         let inner = LogStore::open(path).or_throw(&env)?;
         Ok(NativeLogStore { store: Arc::new(Mutex::new(inner)), group: Mutex::new(None) })
     }
@@ -239,7 +248,11 @@ impl NativeLogStore {
         let mut parsed = Vec::with_capacity(list.len() as usize);
         for i in 0..list.len() {
             let name = format!("entries[{i}]");
-            let item: Unknown = list.get(i)?.ok_or_else(|| napi::Error::from_reason("array element vanished"))?;
+            let item: Unknown = match list.get(i) {
+                Ok(item) => item.ok_or_else(|| napi::Error::from_reason("array element vanished"))?,
+                Err(e) if e.status == napi::Status::PendingException => return Err(super::errors::rethrow_unreadable(&env, &name)),
+                Err(e) => return Err(e),
+            };
             let obj = convert::object(item, &name).or_throw(&env)?;
             let entry = entry_from(&env, &obj, &name)?;
             entry.validate_as(&name).or_throw(&env)?;
@@ -376,11 +389,12 @@ impl NativeLogStore {
     #[napi(catch_unwind)]
     pub fn thread_rounds<'e>(&self, env: &'e Env, run_id: Unknown, params: Unknown) -> napi::Result<Array<'e>> {
         let params = convert::object(params, "params").or_throw(env)?;
-        let before = field(&params, "before")?;
-        let limit = convert::number(field(&params, "limit")?, "params.limit").or_throw(env)?;
+        // The reference reads `limit` alone when it is below 1.
+        let limit = convert::number(field(env, &params, "params", "limit")?, "params.limit").or_throw(env)?;
         if limit < 1.0 {
             return env.create_array(0);
         }
+        let before = field(env, &params, "params", "before")?;
         let run_id = convert::string(run_id, "runId").or_throw(env)?;
         let before = convert::number(before, "params.before").or_throw(env)?;
         let rows = self.inner().thread_rounds(&run_id, before, limit).or_throw(env)?;

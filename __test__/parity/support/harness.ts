@@ -159,6 +159,21 @@ function withDb<T>(file: string, fn: (db: DatabaseSync) => T): T {
   }
 }
 
+/**
+ * Whether `err` is how ours refuses an argument: a TypeError/RangeError with a `code` whose message
+ * names `arg` (`The "entry.source" argument ...`, `The argument 'run.status' ...`).
+ */
+export function refusedNaming(err: unknown, arg: string): boolean {
+  const refused = (err instanceof TypeError || err instanceof RangeError) && typeof (err as { code?: unknown }).code === 'string';
+  return refused && (err.message.includes(`"${arg}"`) || err.message.includes(`'${arg}'`));
+}
+
+/** A query filter whose `limit` is a number but not a safe integer (1.5, NaN, Infinity, 2^53). */
+function unusualLimit(filter: unknown): boolean {
+  const limit = (filter as { limit?: unknown } | null | undefined)?.limit;
+  return typeof limit === 'number' && !Number.isSafeInteger(limit);
+}
+
 // ---------------------------------------------------------------------------------------------
 // A scenario
 
@@ -278,6 +293,7 @@ export class Scenario {
       case 'outside':
         return this.outside(op.op, op.arg);
       default: {
+        if (op.k === 'query' && unusualLimit(op.args[0])) return this.refusable(op, 'filter.limit');
         this.both(op.k, (s) => apply(s, op));
         if (op.k === 'archiveLogs') this.checkArchives();
       }
@@ -376,6 +392,22 @@ export class Scenario {
     this.checkBlobs('blob trees after tampering');
   }
 
+  /**
+   * A call the reference's types allow, with a value ours refuses by name (a `limit` that is not a
+   * safe integer, which the reference splices into its SQL text): the reference's result, or ours
+   * throwing a TypeError/RangeError that names `arg`. Only for calls that change nothing stored.
+   */
+  private refusable(op: Op, arg: string): void {
+    const r = capture(() => apply(this.ref, op));
+    const o = capture(() => apply(this.ours, op));
+    if (!o.ok && refusedNaming(o.error, arg)) {
+      stats.comparisons += 1;
+      divergence(`refused-in-types(${arg})`);
+      return;
+    }
+    this.compare(op.k, r, o);
+  }
+
   /** An input the reference's types rule out: ours may refuse it, naming the argument. */
   private outside(op: Op, arg: string): void {
     if (this.closedLeft > 0) return;
@@ -394,10 +426,7 @@ export class Scenario {
     const a = this.norm(this.probe, r);
     const b = this.norm(this.ours, o);
     if (a === b) return;
-    const err = o.ok ? null : o.error;
-    const refused = (err instanceof TypeError || err instanceof RangeError) && typeof (err as { code?: unknown }).code === 'string';
-    // Ours names the argument: `The "entry.source" argument ...` or `The argument 'run.status' ...`.
-    if (refused && (err.message.includes(`"${arg}"`) || err.message.includes(`'${arg}'`))) {
+    if (!o.ok && refusedNaming(o.error, arg)) {
       if (before !== after) this.mismatch(`outside the types (${arg}): ours refused but changed state`, a, b);
       else divergence(`outside-types(${arg})`);
       return;

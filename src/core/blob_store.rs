@@ -224,21 +224,8 @@ impl BlobStore {
         let mut input = File::open(src).map_err(|e| Error::io(e, "open", src))?;
         let root = self.root_dir();
         let mut tmp = temp_file(root, root)?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; STREAM_CHUNK];
-        let mut offset = 0;
-        loop {
-            let n = read_some(&mut input, &mut buf).map_err(|e| Error::io_fd(e, "read"))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            tmp.write_all(&buf[..n]).map_err(|e| Error::io(e, "write", tmp.path()))?;
-            start_writeback(tmp.as_file(), offset, n);
-            offset += n;
-        }
-        drop(buf);
-        let h = hex_of(&hasher.finalize());
+        let tmp_path = tmp.path().to_path_buf();
+        let h = copy_hashing(&mut input, &mut tmp, &tmp_path)?;
         self.with_blob_path(&h, |bp| {
             let path = bp.path();
             if bp.exists() {
@@ -317,20 +304,8 @@ impl BlobStore {
                 .prefix(".tmp.")
                 .tempfile_in(dir)
                 .map_err(|e| Error::io(e, "open", dest))?;
-            let mut hasher = Sha256::new();
-            let mut buf = vec![0u8; STREAM_CHUNK];
-            let mut offset = 0;
-            loop {
-                let n = read_some(&mut file, &mut buf).map_err(|e| Error::io_fd(e, "read"))?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                tmp.write_all(&buf[..n]).map_err(|e| Error::io(e, "write", dest))?;
-                start_writeback(tmp.as_file(), offset, n);
-                offset += n;
-            }
-            check(bp.path(), &h, &hex_of(&hasher.finalize()))?;
+            let actual = copy_hashing(&mut file, &mut tmp, dest)?;
+            check(bp.path(), &h, &actual)?;
             persist(tmp, dest, dir)?;
             Ok(true)
         })
@@ -355,6 +330,25 @@ fn open_blob(bp: &BlobPath<'_>) -> Result<Option<File>> {
         Err(_) if !bp.exists() => Ok(None),
         Err(e) => Err(Error::io(e, "open", bp.path())),
     }
+}
+
+/// Streams `input` into `out` through one fixed buffer, hashing the bytes and starting the writeback
+/// of each chunk as soon as it is written; returns the content's hash. Write errors name `out_name`.
+fn copy_hashing(input: &mut File, out: &mut NamedTempFile, out_name: &Path) -> Result<HashHex> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; STREAM_CHUNK];
+    let mut offset = 0;
+    loop {
+        let n = read_some(input, &mut buf).map_err(|e| Error::io_fd(e, "read"))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(|e| Error::io(e, "write", out_name))?;
+        start_writeback(out.as_file(), offset, n);
+        offset += n;
+    }
+    Ok(hex_of(&hasher.finalize()))
 }
 
 /// Reads `file` into `buf` (until it is full or the file ends) and hashes it. Returns how much was

@@ -8,16 +8,17 @@
 //! `read` fills a Buffer that Node allocated, with no copy afterwards. Every callback runs under
 //! `catch_unwind`, so a Rust panic becomes a JavaScript exception (or rejection), never an abort.
 //!
-//! The promise-returning functions run the core's work on the libuv thread pool
-//! (`napi_create_async_work`) and settle on the JavaScript thread with the same values and errors
-//! as the synchronous calls.
+//! The promise-returning functions run the core's work on the libuv thread pool through
+//! `task.rs`, as the log store's do, and settle on the JavaScript thread with the same values and
+//! errors as the synchronous calls.
 
 use super::convert;
-use super::errors::{self, OrThrow};
+use super::errors::OrThrow;
+use super::task;
 use crate::core::blob_store::{self, BlobStore, ReadOutcome};
 use crate::core::{Error as CoreError, Result as CoreResult};
 use napi::bindgen_prelude::{panic_to_error, sys, Env, FromNapiValue, ToNapiValue, Unknown};
-use napi::{JsError, JsValue, Status};
+use napi::{JsError, Status};
 use napi_derive::napi;
 use std::ffi::{c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -137,7 +138,7 @@ unsafe extern "C" fn write_async(env: sys::napi_env, info: sys::napi_callback_in
                 .or_throw(&Env::from_raw(env))?
                 .into_owned();
             let store = Arc::clone(store);
-            spawn(env, move || store.write(&bytes), string_value)
+            spawn(env, move || store.write(&bytes), string_js)
         })
     }
 }
@@ -148,7 +149,7 @@ unsafe extern "C" fn read_async(env: sys::napi_env, info: sys::napi_callback_inf
             let ([hash], store) = args::<1>(env, info)?;
             let hash = string_arg(env, hash, "hash")?;
             let store = Arc::clone(store);
-            spawn(env, move || store.read(&hash), bytes_value)
+            spawn(env, move || store.read(&hash), bytes_js)
         })
     }
 }
@@ -159,7 +160,7 @@ unsafe extern "C" fn write_file(env: sys::napi_env, info: sys::napi_callback_inf
             let ([path], store) = args::<1>(env, info)?;
             let path = PathBuf::from(path_arg(env, path, "path")?);
             let store = Arc::clone(store);
-            spawn(env, move || store.write_file(&path), string_value)
+            spawn(env, move || store.write_file(&path), string_js)
         })
     }
 }
@@ -171,7 +172,7 @@ unsafe extern "C" fn read_to_file(env: sys::napi_env, info: sys::napi_callback_i
             let hash = string_arg(env, hash, "hash")?;
             let path = PathBuf::from(path_arg(env, path, "path")?);
             let store = Arc::clone(store);
-            spawn(env, move || store.read_to_file(&hash, &path), bool_value)
+            spawn(env, move || store.read_to_file(&hash, &path), bool_js)
         })
     }
 }
@@ -324,106 +325,30 @@ unsafe extern "C" fn free_bytes(_env: sys::napi_env, data: *mut c_void, hint: *m
 // ---------------------------------------------------------------------------------------------
 // Work on the libuv thread pool, settled as a promise
 
-type ToJs<T> = unsafe fn(sys::napi_env, T) -> napi::Result<sys::napi_value>;
-
-struct Job<T> {
-    run: Option<Box<dyn FnOnce() -> CoreResult<T> + Send>>,
-    out: Option<std::thread::Result<CoreResult<T>>>,
-    to_js: ToJs<T>,
-    deferred: sys::napi_deferred,
-    work: sys::napi_async_work,
-}
-
-/// Runs `run` on the thread pool; the returned promise resolves with `to_js` of its value or
-/// rejects with its error (a panic included).
+/// Runs `run` on the thread pool with the log store's promise plumbing (`task.rs`): the promise
+/// resolves with `to_js` of its value or rejects with its error (a panic included).
 unsafe fn spawn<T: Send + 'static>(
     env: sys::napi_env,
     run: impl FnOnce() -> CoreResult<T> + Send + 'static,
-    to_js: ToJs<T>,
+    to_js: task::Convert<T>,
 ) -> napi::Result<sys::napi_value> {
-    unsafe {
-        let mut name = ptr::null_mut();
-        check(sys::napi_create_string_utf8(env, c"nerve-store:blob".as_ptr(), 16, &mut name))?;
-        let mut deferred = ptr::null_mut();
-        let mut promise = ptr::null_mut();
-        check(sys::napi_create_promise(env, &mut deferred, &mut promise))?;
-        let job = Box::into_raw(Box::new(Job { run: Some(Box::new(run)), out: None, to_js, deferred, work: ptr::null_mut() }));
-        let mut status = sys::napi_create_async_work(
-            env,
-            ptr::null_mut(),
-            name,
-            Some(execute::<T>),
-            Some(complete::<T>),
-            job.cast(),
-            &mut (*job).work,
-        );
-        if status == sys::Status::napi_ok {
-            status = sys::napi_queue_async_work(env, (*job).work);
-            if status != sys::Status::napi_ok {
-                sys::napi_delete_async_work(env, (*job).work);
-            }
-        }
-        if status != sys::Status::napi_ok {
-            // Never queued: settle the promise here, with the failure.
-            let job = Box::from_raw(job);
-            let err = JsError::from(napi::Error::from_status(Status::from(status))).into_value(env);
-            sys::napi_reject_deferred(env, job.deferred, err);
-        }
-        Ok(promise)
-    }
+    unsafe { ToNapiValue::to_napi_value(env, task::spawn(run, to_js)) }
 }
 
-unsafe extern "C" fn execute<T: Send + 'static>(_env: sys::napi_env, data: *mut c_void) {
-    // SAFETY: the Job made in `spawn`; only this thread touches it until `complete`.
-    let job = unsafe { &mut *data.cast::<Job<T>>() };
-    if let Some(run) = job.run.take() {
-        job.out = Some(catch_unwind(AssertUnwindSafe(run)));
-    }
+/// A value one of the `*_value` functions made, as `task.rs` hands values over.
+fn unknown<'e>(env: &'e Env, made: napi::Result<sys::napi_value>) -> napi::Result<Unknown<'e>> {
+    // SAFETY: `made` was just created in `env`, on its thread.
+    made.map(|v| unsafe { Unknown::from_raw_unchecked(env.raw(), v) })
 }
 
-unsafe extern "C" fn complete<T: Send + 'static>(env: sys::napi_env, status: sys::napi_status, data: *mut c_void) {
-    // SAFETY: the Job made in `spawn`, handed back once the work is done or cancelled.
-    let job = unsafe { Box::from_raw(data.cast::<Job<T>>()) };
-    unsafe { sys::napi_delete_async_work(env, job.work) };
-    let deferred = job.deferred;
-    let settled = catch_unwind(AssertUnwindSafe(|| unsafe { settle(env, status, *job) }));
-    if let Err(panic) = settled {
-        unsafe {
-            let err = JsError::from(panic_to_error(panic)).into_value(env);
-            sys::napi_reject_deferred(env, deferred, err);
-        }
-    }
+fn string_js<'e>(env: &'e Env, s: String) -> napi::Result<Unknown<'e>> {
+    unknown(env, unsafe { string_value(env.raw(), s) })
 }
 
-unsafe fn settle<T>(env: sys::napi_env, status: sys::napi_status, job: Job<T>) {
-    unsafe {
-        let e = Env::from_raw(env);
-        let outcome: Result<sys::napi_value, sys::napi_value> = match job.out {
-            Some(Ok(Ok(v))) if status == sys::Status::napi_ok => (job.to_js)(env, v).map_err(|err| rejection(env, err)),
-            Some(Ok(Err(core))) => Err(match errors::error_object(&e, core) {
-                Ok(obj) => obj.raw(),
-                Err(err) => rejection(env, err),
-            }),
-            Some(Err(panic)) => Err(rejection(env, panic_to_error(panic))),
-            _ => Err(rejection(env, napi::Error::from_status(Status::from(status)))),
-        };
-        match outcome {
-            Ok(v) => sys::napi_resolve_deferred(env, job.deferred, v),
-            Err(err) => sys::napi_reject_deferred(env, job.deferred, err),
-        };
-    }
+fn bool_js<'e>(env: &'e Env, b: bool) -> napi::Result<Unknown<'e>> {
+    unknown(env, unsafe { bool_value(env.raw(), b) })
 }
 
-/// The value to reject with for a Node-API failure: the exception it left pending, if any.
-unsafe fn rejection(env: sys::napi_env, err: napi::Error) -> sys::napi_value {
-    unsafe {
-        let mut pending = false;
-        if sys::napi_is_exception_pending(env, &mut pending) == sys::Status::napi_ok && pending {
-            let mut exc = ptr::null_mut();
-            if sys::napi_get_and_clear_last_exception(env, &mut exc) == sys::Status::napi_ok {
-                return exc;
-            }
-        }
-        JsError::from(err).into_value(env)
-    }
+fn bytes_js<'e>(env: &'e Env, bytes: Option<Vec<u8>>) -> napi::Result<Unknown<'e>> {
+    unknown(env, unsafe { bytes_value(env.raw(), bytes) })
 }

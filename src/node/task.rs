@@ -7,7 +7,7 @@ use napi::ScopedTask;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 type Work<T> = Box<dyn FnOnce() -> Result<T> + Send>;
-type Convert<T> = for<'e> fn(&'e Env, T) -> napi::Result<Unknown<'e>>;
+pub type Convert<T> = for<'e> fn(&'e Env, T) -> napi::Result<Unknown<'e>>;
 
 /// Runs `work` off the JavaScript thread, then `convert`s its result there. A core error rejects
 /// the promise with the same error object the synchronous call would throw.

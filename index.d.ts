@@ -144,7 +144,16 @@ export type ExtendedLogStore = LogStore & {
    * time, so other calls are served in between.
    */
   archiveLogsAsync: (options?: ArchiveLogsOptions) => Promise<ArchiveLogsResult>;
+  /**
+   * The days {@link LogStore.archiveLogs} would move now with these options, oldest first, and
+   * how many rows each holds (counted from the timestamp index). Changes nothing. Days with no
+   * rows are listed too: the archive counts them toward `maxDays`.
+   */
+  archivePlan: (options?: ArchiveLogsOptions) => ArchivePlanDay[];
 };
+
+/** One day of {@link ExtendedLogStore.archivePlan}. */
+export type ArchivePlanDay = { day: string; rowCount: number };
 
 /** Opens (creating if needed) the log store at `dbPath`, in WAL mode. */
 export declare function createLogStore(dbPath: string): ExtendedLogStore;

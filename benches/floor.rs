@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 // The store's own DDL and insert, so the floor runs exactly the SQL the addon runs.
-use nerve_store::core::schema::{INSERT_LOG, SCHEMA};
+use nerve_store::core::floor_sql::{INSERT_LOG, SCHEMA};
 const SELECT_ALL: &str =
     "SELECT id, source, type, ref_id, payload, timestamp FROM logs  ORDER BY id ASC ";
 

@@ -1,9 +1,10 @@
 'use strict';
-// Shared pieces of the nerve-store command: the data directory layout, one-line errors with
+// Shared pieces of the nerve-store command: the data directory's paths, one-line errors with
 // exit codes, and the formatting of times, sizes and tables.
 const fs = require('node:fs');
 const path = require('node:path');
 const Table = require('cli-table3');
+const { dataDir } = require('../lib/layout');
 
 /** Exit codes scripts can rely on. */
 const EXIT = { OK: 0, ERROR: 1, USAGE: 2, DAMAGE: 3 };
@@ -16,18 +17,6 @@ class CliError extends Error {
   }
 }
 
-/** Paths inside a nerve data directory. */
-function layout(dataDir) {
-  const root = path.resolve(dataDir);
-  return {
-    root,
-    db: path.join(root, 'logs.db'),
-    wal: path.join(root, 'logs.db-wal'),
-    blobs: path.join(root, 'blobs'),
-    archive: path.join(root, 'archive', 'logs'),
-  };
-}
-
 /** The global options (`--data`) merged with the command's own. */
 function options(command) {
   return command.optsWithGlobals();
@@ -35,7 +24,7 @@ function options(command) {
 
 /** The data directory's paths; the database must already exist unless `create` is set. */
 function dataPaths(command, { create = false } = {}) {
-  const paths = layout(options(command).data);
+  const paths = dataDir(options(command).data);
   if (!create && !fs.existsSync(paths.db)) {
     throw new CliError(`no database at ${paths.db} (use --data <dir>, or run "nerve-store demo" to make one)`);
   }
@@ -144,7 +133,7 @@ function printJson(value) {
 module.exports = {
   EXIT,
   CliError,
-  layout,
+  layout: dataDir,
   options,
   dataPaths,
   openStore,

@@ -1,6 +1,6 @@
 'use strict';
 const { normalize } = require('node:path');
-const { openBlobStore } = require('./native');
+const { NativeBlobStore } = require('./native');
 
 /**
  * A content-addressed store under `blobsRoot`: `<root>/<2 hex>/<62 hex>`, named by sha256.
@@ -10,50 +10,43 @@ const { openBlobStore } = require('./native');
 function createBlobStore(blobsRoot) {
   // normalize() makes paths in error messages read as node's path.join would build them.
   const root = typeof blobsRoot === 'string' && blobsRoot !== '' ? normalize(blobsRoot) : blobsRoot;
-  const native = openBlobStore(root);
-  const nWrite = native.write;
-  const nRead = native.read;
-  const nExists = native.exists;
-  const nWriteAsync = native.writeAsync;
-  const nReadAsync = native.readAsync;
-  const nWriteFile = native.writeFile;
-  const nReadToFile = native.readToFile;
+  const native = new NativeBlobStore(root);
   return {
     write(content) {
-      return nWrite(content);
+      return native.write(content);
     },
     read(hash) {
-      return nRead(hash);
+      return native.read(hash);
     },
     exists(hash) {
-      return nExists(hash);
+      return native.exists(hash);
     },
     // The native calls check their arguments synchronously; a bad one becomes a rejection here,
     // so every failure of these members arrives through the promise.
     writeAsync(content) {
       try {
-        return nWriteAsync(content);
+        return native.writeAsync(content);
       } catch (e) {
         return Promise.reject(e);
       }
     },
     readAsync(hash) {
       try {
-        return nReadAsync(hash);
+        return native.readAsync(hash);
       } catch (e) {
         return Promise.reject(e);
       }
     },
     writeFile(path) {
       try {
-        return nWriteFile(path);
+        return native.writeFile(path);
       } catch (e) {
         return Promise.reject(e);
       }
     },
     readToFile(hash, path) {
       try {
-        return nReadToFile(hash, path);
+        return native.readToFile(hash, path);
       } catch (e) {
         return Promise.reject(e);
       }

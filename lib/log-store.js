@@ -1,6 +1,6 @@
 'use strict';
-const { dirname, join } = require('node:path');
 const { NativeLogStore } = require('./native');
+const { archiveDirFor } = require('./layout');
 const payloads = require('./thread-payloads');
 const { decodeRows } = require('./rows');
 const { ThreadCache, cloneJson } = require('./thread-cache');
@@ -27,7 +27,7 @@ function promised(start) {
 function createLogStore(dbPath) {
   const native = new NativeLogStore(dbPath);
   // Computed with node:path so `filePath` in archive results matches the reference to the byte.
-  const archiveDir = join(dirname(dbPath), 'archive', 'logs');
+  const archiveDir = archiveDirFor(dbPath);
   const events = new ThreadCache(
     (runId, generation, after) => native.threadEventsSince(runId, generation, after),
     (obj) => (typeof obj.type === 'string' ? obj : null),
@@ -144,6 +144,10 @@ function createLogStore(dbPath) {
     /** `archiveLogs` off the JavaScript thread. */
     archiveLogsAsync(options) {
       return promised(() => native.archiveLogsAsync(options, archiveDir));
+    },
+    /** The days `archiveLogs(options)` would move now, with their row counts; changes nothing. */
+    archivePlan(options) {
+      return native.archivePlan(options);
     },
     close() {
       native.close();

@@ -3,9 +3,10 @@
 // as indexes into a table of distinct strings, payloads as slices of large text chunks. Building
 // the objects here is an order of magnitude cheaper than setting properties through N-API.
 
-const NULL_INDEX = 0xffffffff;
-const SPECIAL = 0xfffffffe;
-const COLUMNS = 5;
+const { rowBatchLayout } = require('./native');
+
+// The encoding's constants are the addon's, so the two sides cannot drift apart.
+const { nullIndex: NULL_INDEX, special: SPECIAL, columns: COLUMNS } = rowBatchLayout();
 
 /** Log entries in id order, shaped as the reference's `query` returns them. */
 function decodeRows(batch) {

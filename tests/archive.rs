@@ -1,8 +1,8 @@
 mod common;
 
 use common::*;
-use nerve_store::core::archive::ArchiveOptions;
-use nerve_store::core::log_store::{LogQuery, LogStore};
+use nerve_store::core::ArchiveOptions;
+use nerve_store::core::{LogQuery, LogStore};
 use std::fs;
 
 fn opts(now: i64) -> ArchiveOptions {
@@ -202,4 +202,29 @@ fn a_day_whose_file_cannot_be_written_is_undone_with_the_days_after_it() {
     assert!(!archive.join("2026-01-03.jsonl").exists() && !archive.join("2026-01-04.jsonl").exists());
     let stray: Vec<_> = fs::read_dir(&archive).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with(".tmp.")).collect();
     assert!(stray.is_empty(), "no temporary files left: {stray:?}");
+}
+
+#[test]
+fn the_plan_names_the_days_and_row_counts_the_archive_then_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = LogStore::open(dir.path().join("logs.db")).unwrap();
+    let archive = s.default_archive_dir();
+    for (i, day) in [0, 0, 0, 2, 5, 5, 9].into_iter().enumerate() {
+        s.append(&entry("a", "x", None, None, JAN1 + day * DAY + i as i64)).unwrap();
+    }
+    s.archive_logs(&ArchiveOptions { max_days: Some(1.0), ..opts(JAN1 + 3 * DAY) }, &archive).unwrap();
+    for (now, max_days) in [(JAN1 + 7 * DAY, None), (JAN1 + 20 * DAY, Some(3.0)), (JAN1 + 20 * DAY, None), (JAN1, None)] {
+        let o = ArchiveOptions { max_days, ..opts(now) };
+        let files = || fs::read_dir(&archive).unwrap().map(|e| e.unwrap().file_name()).collect::<Vec<_>>();
+        let (files_before, watermark) = (files(), s.get_meta("archived_up_to").unwrap());
+        let plan = s.archive_plan(&o).unwrap();
+        assert_eq!((files(), s.get_meta("archived_up_to").unwrap()), (files_before, watermark), "planning changes nothing");
+        let rows_before = s.query(&LogQuery::default()).unwrap().len();
+        let planned: Vec<(String, u64)> = plan.into_iter().map(|d| (d.day, d.row_count)).collect();
+        let done = s.archive_logs(&o, &archive).unwrap();
+        let moved: Vec<(String, u64)> = done.days.iter().map(|d| (d.day.clone(), d.row_count as u64)).collect();
+        assert_eq!(planned, moved, "now {now}, max_days {max_days:?}");
+        let total: u64 = moved.iter().map(|d| d.1).sum();
+        assert_eq!(s.query(&LogQuery::default()).unwrap().len() as u64, rows_before as u64 - total);
+    }
 }

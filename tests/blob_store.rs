@@ -1,4 +1,4 @@
-use nerve_store::core::blob_store::{digest_hex, hex_str, normalize_blob_hash, normalize_hash, BlobStore, ReadOutcome, STREAM_CHUNK};
+use nerve_store::core::{digest_hex, hex_str, normalize_blob_hash, normalize_hash, BlobStore, ReadOutcome, STREAM_CHUNK};
 use std::fs;
 
 #[test]

@@ -1,6 +1,6 @@
 // A writer that commits back to back must not starve another connection's write: the waiter has
 // to catch the short moments between the other's transactions within the busy timeout.
-use nerve_store::core::log_store::{LogStore, NewEntry};
+use nerve_store::core::{LogStore, NewEntry};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

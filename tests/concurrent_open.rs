@@ -1,6 +1,6 @@
 // Several processes opening one new database at the same moment, the way nerve's daemon, workers
 // and CLI start up together. Each child is this test binary run again for `child_opens`.
-use nerve_store::core::log_store::LogStore;
+use nerve_store::core::LogStore;
 use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -1,10 +1,10 @@
 mod common;
 
 use common::*;
-use nerve_store::core::archive::ArchiveOptions;
-use nerve_store::core::blob_store::{digest_hex, BlobStore};
-use nerve_store::core::durable_fs::create_dirs;
-use nerve_store::core::log_store::{LogQuery, LogStore};
+use nerve_store::core::ArchiveOptions;
+use nerve_store::core::{digest_hex, BlobStore};
+use nerve_store::core::create_dirs;
+use nerve_store::core::{LogQuery, LogStore};
 use std::fs;
 
 #[test]

@@ -5,9 +5,9 @@
 mod common;
 
 use common::{entry, DAY, JAN1};
-use nerve_store::core::archive::ArchiveOptions;
-use nerve_store::core::blob_store::{digest_hex, normalize_blob_hash, BlobStore};
-use nerve_store::core::log_store::{check_limit, LogQuery, LogStore, NewEntry};
+use nerve_store::core::ArchiveOptions;
+use nerve_store::core::{digest_hex, normalize_blob_hash, BlobStore};
+use nerve_store::core::{check_limit, LogQuery, LogStore, NewEntry};
 use nerve_store::core::utc_day;
 use nerve_store::core::Error;
 use proptest::prelude::*;

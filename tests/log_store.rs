@@ -1,7 +1,7 @@
 mod common;
 
 use common::*;
-use nerve_store::core::log_store::{LogQuery, LogStore, WorkflowRunStatus as S};
+use nerve_store::core::{LogQuery, LogStore, WorkflowRunStatus as S};
 use rusqlite::types::Value;
 
 fn open() -> (tempfile::TempDir, LogStore) {

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use nerve_store::core::log_store::{row_to_log, LogQuery, LogRow, LogStore};
+use nerve_store::core::{LogQuery, LogRow, LogStore};
 use rusqlite::types::Value;
 
 fn plain(conn: &rusqlite::Connection, q: &LogQuery) -> Vec<LogRow> {
@@ -22,7 +22,7 @@ fn plain(conn: &rusqlite::Connection, q: &LogQuery) -> Vec<LogRow> {
     sql += " ORDER BY id ASC";
     if let Some(l) = q.limit { sql += &format!(" LIMIT {l}"); }
     let mut stmt = conn.prepare(&sql).unwrap();
-    stmt.query_map(rusqlite::params_from_iter(args), row_to_log).unwrap().map(Result::unwrap).collect()
+    stmt.query_map(rusqlite::params_from_iter(args), LogRow::from_row).unwrap().map(Result::unwrap).collect()
 }
 
 #[test]
@@ -62,7 +62,7 @@ fn intersection_plan_returns_the_plain_rows() {
         };
         let mut ours = Vec::new();
         s.query_each(&q, |row| {
-            ours.push(row_to_log(row)?);
+            ours.push(LogRow::from_row(row)?);
             Ok(())
         })
         .unwrap();

@@ -3,9 +3,9 @@
 mod common;
 
 use common::*;
-use nerve_store::core::archive::ArchiveOptions;
-use nerve_store::core::log_store::LogStore;
-use nerve_store::core::thread::{RoundRow, ThreadList};
+use nerve_store::core::ArchiveOptions;
+use nerve_store::core::LogStore;
+use nerve_store::core::ThreadList;
 
 fn open() -> (tempfile::TempDir, LogStore) {
     let dir = tempfile::tempdir().unwrap();

@@ -43,7 +43,7 @@ const LOG_STORE_MEMBERS = [
   'close',
 ];
 /** Additions beyond the reference: batch and async variants. */
-const LOG_STORE_ADDED = ['appendMany', 'appendAsync', 'queryAsync', 'archiveLogsAsync'];
+const LOG_STORE_ADDED = ['appendMany', 'appendAsync', 'queryAsync', 'archiveLogsAsync', 'archivePlan'];
 
 describe('package entry points', () => {
   it('ESM exports exactly the reference surface', () => {

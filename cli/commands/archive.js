@@ -1,31 +1,7 @@
 'use strict';
-const native = require('../../lib/native');
 const {
-  openStore, options, dataPaths, parseDuration, parsePositiveInt, table, printJson, formatBytes, fileSize, display,
+  openStore, options, parseDuration, parsePositiveInt, table, printJson, formatBytes, fileSize, display,
 } = require('../util');
-
-/** The days an archive pass with these options would take, as the store itself works them out. */
-function plan(store, dbPath, { now, retentionMs, maxDays }) {
-  const {
-    LOG_ARCHIVE_META_KEY, lastArchivableUtcDay, utcDateStringFromMs, nextUtcDay, compareIsoDays,
-  } = require('../..');
-  const last = lastArchivableUtcDay(now - retentionMs);
-  const { firstTimestamp } = native.storeStats(dbPath);
-  if (firstTimestamp === null || firstTimestamp === undefined) return [];
-  const minDay = utcDateStringFromMs(firstTimestamp);
-  const watermark = store.getMeta(LOG_ARCHIVE_META_KEY);
-  let day = minDay;
-  if (watermark !== null) {
-    const after = nextUtcDay(watermark);
-    if (compareIsoDays(after, minDay) < 0) day = after;
-  }
-  const days = [];
-  while (compareIsoDays(day, last) <= 0 && days.length < maxDays) {
-    days.push(day);
-    day = nextUtcDay(day);
-  }
-  return days;
-}
 
 async function runWithProgress(store, days, archiveOptions) {
   const cliProgress = require('cli-progress');
@@ -75,20 +51,17 @@ Examples:
     )
     .action(async (_o, command) => {
       const opts = options(command);
-      const paths = dataPaths(command);
       const now = Date.now();
       const retentionMs = parseDuration(opts.retention, '--retention');
       const maxDays = opts.maxDays === undefined ? Infinity : parsePositiveInt(opts.maxDays, '--max-days');
       const store = openStore(command);
       try {
-        const days = plan(store, paths.db, { now, retentionMs, maxDays });
+        const archiveOptions = { now, retentionMs, vacuum: Boolean(opts.vacuum) };
+        if (Number.isFinite(maxDays)) archiveOptions.maxDays = maxDays;
+        // The store works out the days (and counts their rows from the timestamp index).
+        const counted = store.archivePlan(archiveOptions);
+        const days = counted.map((d) => d.day);
         if (opts.dryRun) {
-          const { utcDayStartMs, utcDayEndExclusiveMs } = require('../..');
-          const counted = [];
-          for (const day of days) {
-            const rows = await store.queryAsync({ since: utcDayStartMs(day), until: utcDayEndExclusiveMs(day) - 1 });
-            counted.push({ day, rowCount: rows.length });
-          }
           if (opts.json) return printJson({ dryRun: true, days: counted });
           if (counted.length === 0) return void process.stdout.write('nothing to archive\n');
           const total = counted.reduce((n, d) => n + d.rowCount, 0);
@@ -96,8 +69,6 @@ Examples:
           process.stdout.write(`would archive ${counted.length} days, ${total} rows (dry run: nothing changed)\n`);
           return;
         }
-        const archiveOptions = { now, retentionMs, vacuum: Boolean(opts.vacuum) };
-        if (Number.isFinite(maxDays)) archiveOptions.maxDays = maxDays;
         const showBar = opts.progress && process.stderr.isTTY && !opts.json && days.length > 1;
         const result = showBar ? await runWithProgress(store, days, archiveOptions) : await store.archiveLogsAsync(archiveOptions);
         if (opts.json) return printJson(result);

@@ -38,3 +38,62 @@ pub fn parent_dir(path: &Path) -> &Path {
         _ => Path::new("."),
     }
 }
+
+/// What every temporary file starts with: no blob (62 hex) or day file (`YYYY-MM-DD.jsonl`) name
+/// does, so a stray one left by a crash is never taken for either.
+pub const TEMP_PREFIX: &str = ".tmp.";
+
+/// A file that appears at its final name whole or not at all: written as a temporary file in the
+/// target's directory, fdatasynced, then renamed over the target. Dropped before
+/// [`AtomicFile::persist`], the temporary file is removed.
+pub struct AtomicFile {
+    tmp: tempfile::NamedTempFile,
+}
+
+impl AtomicFile {
+    /// A temporary file in `dir`. Failures name `report` (the file it stands for).
+    pub fn create_in(dir: &Path, report: &Path) -> Result<Self> {
+        Self::open(dir).map_err(|e| Error::io(e, "open", report))
+    }
+
+    /// As [`AtomicFile::create_in`], creating `dir` (durably) when that is what stands in the way.
+    pub fn create_in_new_dir(dir: &Path, report: &Path) -> Result<Self> {
+        match Self::open(dir) {
+            Ok(f) => Ok(f),
+            // Whatever the failure, make sure of the directory first: a missing one is created, and
+            // one that cannot be is the error to report, as `mkdir -p` then `open` would.
+            Err(_) => {
+                create_dirs(dir)?;
+                Self::create_in(dir, report)
+            }
+        }
+    }
+
+    fn open(dir: &Path) -> std::io::Result<Self> {
+        tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(dir).map(|tmp| AtomicFile { tmp })
+    }
+
+    /// The temporary file's own path, until it is persisted.
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    pub fn file_mut(&mut self) -> &mut File {
+        self.tmp.as_file_mut()
+    }
+
+    /// fdatasync (the bytes and the size needed to read them; a new file's other metadata needs no
+    /// flush), then rename over `target`. The new name is durable once the directory is fsynced:
+    /// the caller does that, once for several files, or calls [`AtomicFile::persist_durably`].
+    pub fn persist(self, target: &Path) -> Result<()> {
+        self.tmp.as_file().sync_data().map_err(|e| Error::io(e, "fsync", target))?;
+        self.tmp.persist(target).map_err(|e| Error::io(e.error, "rename", target))?;
+        Ok(())
+    }
+
+    /// [`AtomicFile::persist`], then fsyncs `dir`, the directory holding `target`.
+    pub fn persist_durably(self, target: &Path, dir: &Path) -> Result<()> {
+        self.persist(target)?;
+        sync_dir(dir)
+    }
+}

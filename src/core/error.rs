@@ -160,42 +160,37 @@ impl Error {
             Some(p) => format!("{code}: {text}, {syscall} '{p}'"),
             None => format!("{code}: {text}, {syscall}"),
         };
-        let errno = -err.raw_os_error().unwrap_or(5);
+        let errno = -err.raw_os_error().unwrap_or(libc::EIO);
         let mut e = Self::new(ErrorKind::Error, code, message);
         e.fs = Some(Box::new(FsDetail { errno, syscall: syscall.to_owned(), path }));
         e
     }
-
-    pub fn is_code(&self, code: &str) -> bool {
-        self.code == code
-    }
 }
 
-/// The code and libuv's wording (uv_strerror) that node:fs gives for an OS error. Numbers are
-/// Linux errno values, the only platform this package builds for.
+/// The code and libuv's wording (uv_strerror) that node:fs gives for an OS error.
 fn io_code(err: &std::io::Error) -> (&'static str, &'static str) {
     match err.raw_os_error().unwrap_or_else(|| errno_for_kind(err.kind())) {
-        1 => ("EPERM", "operation not permitted"),
-        2 => ("ENOENT", "no such file or directory"),
-        9 => ("EBADF", "bad file descriptor"),
-        12 => ("ENOMEM", "not enough memory"),
-        13 => ("EACCES", "permission denied"),
-        16 => ("EBUSY", "resource busy or locked"),
-        17 => ("EEXIST", "file already exists"),
-        18 => ("EXDEV", "cross-device link not permitted"),
-        20 => ("ENOTDIR", "not a directory"),
-        21 => ("EISDIR", "illegal operation on a directory"),
-        22 => ("EINVAL", "invalid argument"),
-        23 => ("ENFILE", "file table overflow"),
-        24 => ("EMFILE", "too many open files"),
-        26 => ("ETXTBSY", "text file is busy"),
-        27 => ("EFBIG", "file too large"),
-        28 => ("ENOSPC", "no space left on device"),
-        30 => ("EROFS", "read-only file system"),
-        31 => ("EMLINK", "too many links"),
-        36 => ("ENAMETOOLONG", "name too long"),
-        39 => ("ENOTEMPTY", "directory not empty"),
-        40 => ("ELOOP", "too many symbolic links encountered"),
+        libc::EPERM => ("EPERM", "operation not permitted"),
+        libc::ENOENT => ("ENOENT", "no such file or directory"),
+        libc::EBADF => ("EBADF", "bad file descriptor"),
+        libc::ENOMEM => ("ENOMEM", "not enough memory"),
+        libc::EACCES => ("EACCES", "permission denied"),
+        libc::EBUSY => ("EBUSY", "resource busy or locked"),
+        libc::EEXIST => ("EEXIST", "file already exists"),
+        libc::EXDEV => ("EXDEV", "cross-device link not permitted"),
+        libc::ENOTDIR => ("ENOTDIR", "not a directory"),
+        libc::EISDIR => ("EISDIR", "illegal operation on a directory"),
+        libc::EINVAL => ("EINVAL", "invalid argument"),
+        libc::ENFILE => ("ENFILE", "file table overflow"),
+        libc::EMFILE => ("EMFILE", "too many open files"),
+        libc::ETXTBSY => ("ETXTBSY", "text file is busy"),
+        libc::EFBIG => ("EFBIG", "file too large"),
+        libc::ENOSPC => ("ENOSPC", "no space left on device"),
+        libc::EROFS => ("EROFS", "read-only file system"),
+        libc::EMLINK => ("EMLINK", "too many links"),
+        libc::ENAMETOOLONG => ("ENAMETOOLONG", "name too long"),
+        libc::ENOTEMPTY => ("ENOTEMPTY", "directory not empty"),
+        libc::ELOOP => ("ELOOP", "too many symbolic links encountered"),
         _ => ("EIO", "i/o error"),
     }
 }
@@ -205,19 +200,19 @@ fn io_code(err: &std::io::Error) -> (&'static str, &'static str) {
 fn errno_for_kind(kind: std::io::ErrorKind) -> i32 {
     use std::io::ErrorKind as K;
     match kind {
-        K::NotFound => 2,
-        K::PermissionDenied => 13,
-        K::AlreadyExists => 17,
-        K::IsADirectory => 21,
-        K::NotADirectory => 20,
-        K::StorageFull => 28,
-        K::ReadOnlyFilesystem => 30,
-        K::DirectoryNotEmpty => 39,
-        K::InvalidFilename => 36,
-        K::ResourceBusy => 16,
-        K::CrossesDevices => 18,
-        K::InvalidInput => 22,
-        _ => 5,
+        K::NotFound => libc::ENOENT,
+        K::PermissionDenied => libc::EACCES,
+        K::AlreadyExists => libc::EEXIST,
+        K::IsADirectory => libc::EISDIR,
+        K::NotADirectory => libc::ENOTDIR,
+        K::StorageFull => libc::ENOSPC,
+        K::ReadOnlyFilesystem => libc::EROFS,
+        K::DirectoryNotEmpty => libc::ENOTEMPTY,
+        K::InvalidFilename => libc::ENAMETOOLONG,
+        K::ResourceBusy => libc::EBUSY,
+        K::CrossesDevices => libc::EXDEV,
+        K::InvalidInput => libc::EINVAL,
+        _ => libc::EIO,
     }
 }
 

@@ -2,13 +2,12 @@
 //! together in the next transaction, so N appends in flight cost one fsync instead of N.
 //!
 //! One writer thread owns the batching. It takes what is queued, appends it with
-//! [`LogStore::append_group`] under the store's lock, and only then answers each submitter, so an
+//! `LogStore::append_group` under the store's lock, and only then answers each submitter, so an
 //! answer always means the row is durable (or that this entry, or the whole commit, failed).
 
-use super::log_store::{LogStore, NewEntry};
+use super::log_store::{lock, NewEntry, SharedStore};
 use super::{Error, Result};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -20,15 +19,6 @@ const MAX_GROUP: usize = 4096;
 const GAP: Duration = Duration::from_micros(50);
 /// And never waits longer than this for more.
 const MAX_WAIT: Duration = Duration::from_millis(1);
-
-/// The store shared by the JavaScript thread and the threads that work for it.
-pub type SharedStore = Arc<Mutex<LogStore>>;
-
-/// Locks the store. A panic while it was held (caught at the N-API boundary) leaves SQLite in a
-/// consistent state, since every write is a transaction, so the lock stays usable.
-pub fn lock(store: &SharedStore) -> MutexGuard<'_, LogStore> {
-    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// Told, after each commit, the outcome of every entry in it: `(sequence number, id or error)`.
 pub type BatchSink = Box<dyn Fn(Vec<(u64, Result<i64>)>) + Send>;
@@ -49,8 +39,9 @@ impl GroupCommit {
         Ok(GroupCommit { queue: Some(queue), writer: Some(writer), next_seq: 0 })
     }
 
-    /// Queues the entry and returns its sequence number, by which the sink reports it.
+    /// Checks the entry, queues it and returns its sequence number, by which the sink reports it.
     pub fn submit(&mut self, entry: NewEntry) -> Result<u64> {
+        entry.validate()?;
         let seq = self.next_seq;
         let sent = self.queue.as_ref().is_some_and(|q| q.send((seq, entry)).is_ok());
         if !sent {

@@ -5,9 +5,9 @@
 //! same (it rejects lone `\uD800` escapes and numbers beyond f64, and formats floats differently),
 //! so the grammar check and number formatting here follow ECMAScript instead.
 
+use super::js_value::{sqlite_text, MAX_SAFE_INTEGER};
 use super::{Error, Result};
-use rusqlite::types::{Value, ValueRef};
-use std::borrow::Cow;
+use rusqlite::types::ValueRef;
 
 /// True when `JSON.parse(text)` succeeds and yields an object (not an array or primitive).
 pub fn is_object_text(text: &str) -> bool {
@@ -280,31 +280,6 @@ pub fn write_number(out: &mut String, n: f64) {
         out.push_str("null");
     }
 }
-
-/// A TEXT value as JavaScript sees it through node:sqlite, which reads the column as a C string:
-/// the text ends at the first NUL byte, and bytes that are not UTF-8 become U+FFFD.
-pub fn sqlite_text(bytes: &[u8]) -> Cow<'_, str> {
-    let end = memchr::memchr(0, bytes).unwrap_or(bytes.len());
-    // Valid UTF-8 is the rule; the strict check is much faster than the lossy one.
-    match std::str::from_utf8(&bytes[..end]) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(&bytes[..end]),
-    }
-}
-
-/// A column value as node:sqlite reads it (TEXT per [`sqlite_text`]; the rest unchanged).
-pub fn sqlite_value(v: ValueRef<'_>) -> Value {
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Integer(i),
-        ValueRef::Real(f) => Value::Real(f),
-        ValueRef::Text(t) => Value::Text(sqlite_text(t).into_owned()),
-        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-    }
-}
-
-/// Largest integer a JavaScript number holds exactly.
-pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 /// Appends `JSON.stringify(v)` for the JavaScript value node:sqlite reads from a column.
 pub fn write_sql_value(out: &mut String, v: ValueRef<'_>) -> Result<()> {

@@ -1,18 +1,40 @@
 //! The storage engine, free of any Node.js dependency.
+//!
+//! Modules are private to the crate; what the N-API layer, the benches and the tests use is
+//! re-exported below, so anything else that falls out of use is reported as dead code.
 
-pub mod archive;
-pub mod blob_store;
-pub mod busy;
-pub mod durable_fs;
-pub mod error;
-pub mod group_commit;
-pub mod js_json;
-pub mod log_store;
-mod query_plan;
-pub mod row_batch;
-pub mod schema;
-pub mod stats;
-pub mod thread;
+mod archive;
+mod blob_store;
+mod busy;
+mod connection;
+mod durable_fs;
+mod error;
+mod group_commit;
+mod js_json;
+mod js_value;
+mod layout;
+mod log_store;
+mod row_batch;
+mod sql;
+mod stats;
+mod thread;
 pub mod utc_day;
 
+pub use archive::{archive_shared, ArchiveDay, ArchiveOptions, ArchiveResult, PlannedDay};
+pub use blob_store::{digest_hex, hex_str, normalize_blob_hash, normalize_hash, zeroed_vec, BlobStore, ReadOutcome, STREAM_CHUNK};
+pub use busy::BUSY_TIMEOUT;
+pub use durable_fs::{create_dirs, TEMP_PREFIX};
 pub use error::{Error, ErrorKind, Result};
+pub use group_commit::GroupCommit;
+pub use js_value::MAX_SAFE_INTEGER;
+pub use layout::{ARCHIVE_DIR, BLOBS_DIR, DAY_FILE_SUFFIX, DB_FILE};
+pub use log_store::{check_limit, lock, LogQuery, LogRow, LogStore, Member, NewEntry, RunUpdate, SharedStore, WorkflowRunRow, WorkflowRunStatus};
+pub use row_batch::{LogRowBatch, TextChunk, COLUMNS, NULL_INDEX, SPECIAL};
+pub use stats::{integrity_check, store_stats, StoreStats};
+pub use thread::{thread_rounds_wanted, PayloadDelta, RoundRow, ThreadList};
+
+/// The statements and schema, for the benches' SQL-only floor.
+pub mod floor_sql {
+    pub use super::sql::schema::SCHEMA;
+    pub use super::sql::INSERT_LOG;
+}

@@ -8,8 +8,8 @@
 //! A row that does not fit (a foreign writer's BLOB, an integer beyond 2^53, too many distinct
 //! strings) is passed whole, as a [`LogRow`], and built the slow way.
 
-use super::js_json::{sqlite_text, MAX_SAFE_INTEGER};
-use super::log_store::{row_to_log, LogRow};
+use super::js_value::{sqlite_text, MAX_SAFE_INTEGER};
+use super::log_store::LogRow;
 use super::Result;
 use rusqlite::types::ValueRef;
 use rustc_hash::FxHashMap;
@@ -129,7 +129,7 @@ impl LogRowBatch {
             None => {
                 self.numbers.extend_from_slice(&[0.0, 0.0]);
                 self.columns.extend_from_slice(&[SPECIAL, 0, 0, 0, 0]);
-                self.special.push(row_to_log(row)?);
+                self.special.push(LogRow::from_row(row)?);
             }
         }
         Ok(())

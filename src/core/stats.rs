@@ -2,8 +2,10 @@
 //! rows cover, runs by status, and SQLite's own `integrity_check`. Each call opens its own
 //! connection to an existing file and changes nothing in it.
 
-use super::{Error, Result};
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use super::connection::open_existing;
+use super::sql::{self, transaction};
+use super::Result;
+use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
 
 const DAY_MS: f64 = 86_400_000.0;
@@ -27,23 +29,9 @@ pub struct StoreStats {
     pub freelist_count: i64,
 }
 
-fn open_existing(path: &Path) -> Result<Connection> {
-    // No CREATE flag: a missing file is an error, never a new empty database.
-    if let Err(e) = std::fs::metadata(path) {
-        return Err(Error::io(e, "stat", path));
-    }
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)?;
-    super::busy::wait_for_locks(&conn)?;
-    Ok(conn)
-}
-
 fn day_start(ts: f64) -> f64 {
     (ts / DAY_MS).floor() * DAY_MS
 }
-
-const RUNS_BY_STATUS: &str = "SELECT status, count(*) FROM workflow_runs GROUP BY status ORDER BY status";
-const RUNS_BY_WORKFLOW: &str = "SELECT workflow, count(*) FROM workflow_runs GROUP BY workflow ORDER BY workflow";
 
 fn grouped(conn: &Connection, sql: &str) -> Result<Vec<(String, i64)>> {
     let mut stmt = conn.prepare(sql)?;
@@ -55,14 +43,17 @@ fn grouped(conn: &Connection, sql: &str) -> Result<Vec<(String, i64)>> {
 /// at a time, so the cost grows with the number of days, not rows.
 pub fn store_stats(path: &Path) -> Result<StoreStats> {
     let conn = open_existing(path)?;
-    let tx = conn.unchecked_transaction()?;
+    transaction::snapshot(&conn, |tx| counts(tx))
+}
+
+fn counts(tx: &Connection) -> Result<StoreStats> {
     let (rows, first, last): (i64, Option<f64>, Option<f64>) =
-        tx.query_row("SELECT count(*), min(timestamp), max(timestamp) FROM logs", [], |r| {
+        tx.query_row(sql::LOG_SPAN, [], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
     let mut days = 0;
     if let (Some(first), Some(last)) = (first, last) {
-        let mut stmt = tx.prepare("SELECT min(timestamp) FROM logs WHERE timestamp >= ?1")?;
+        let mut stmt = tx.prepare(sql::NEXT_TIMESTAMP_FROM)?;
         let mut next = Some(first);
         while let Some(ts) = next {
             days += 1;
@@ -73,12 +64,11 @@ pub fn store_stats(path: &Path) -> Result<StoreStats> {
             next = stmt.query_row([end], |r| r.get::<_, Option<f64>>(0)).optional()?.flatten();
         }
     }
-    let runs_by_status = grouped(&tx, RUNS_BY_STATUS)?;
-    let runs_by_workflow = grouped(&tx, RUNS_BY_WORKFLOW)?;
-    let page_size = tx.query_row("PRAGMA page_size", [], |r| r.get(0))?;
-    let page_count = tx.query_row("PRAGMA page_count", [], |r| r.get(0))?;
-    let freelist_count = tx.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
-    drop(tx);
+    let runs_by_status = grouped(tx, sql::RUNS_BY_STATUS)?;
+    let runs_by_workflow = grouped(tx, sql::RUNS_BY_WORKFLOW)?;
+    let page_size = tx.query_row(sql::PAGE_SIZE, [], |r| r.get(0))?;
+    let page_count = tx.query_row(sql::PAGE_COUNT, [], |r| r.get(0))?;
+    let freelist_count = tx.query_row(sql::FREELIST_COUNT, [], |r| r.get(0))?;
     Ok(StoreStats {
         rows,
         first_timestamp: first,
@@ -96,7 +86,7 @@ pub fn store_stats(path: &Path) -> Result<StoreStats> {
 /// SQLite's list of problems.
 pub fn integrity_check(path: &Path) -> Result<Vec<String>> {
     let conn = open_existing(path)?;
-    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let mut stmt = conn.prepare(sql::INTEGRITY_CHECK)?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

@@ -7,9 +7,10 @@
 //! valid while [`LogStore::generation`] does; anything other than this connection's own appends
 //! (a commit by another connection, or our own archive) moves the generation and starts it over.
 
-use super::js_json::{self, sqlite_text, sqlite_value};
+use super::js_json;
+use super::js_value::{sqlite_text, sqlite_value, MAX_SAFE_INTEGER};
 use super::log_store::LogStore;
-use super::schema;
+use super::sql;
 use super::Result;
 use rusqlite::params;
 use rusqlite::types::{Value, ValueRef};
@@ -121,11 +122,17 @@ fn rounds_below(before: f64, n: usize) -> usize {
     }
 }
 
+/// Whether `getThreadRounds` with this `limit` reads anything: below 1 it answers `[]` before
+/// looking at its other arguments, as the reference does (NaN is not below 1).
+pub fn thread_rounds_wanted(limit: f64) -> bool {
+    limit >= 1.0 || limit.is_nan()
+}
+
 impl LogStore {
     /// The first `workflow/started` payload of the run, if it parses to a JSON object.
     pub fn trigger_payload(&self, run_id: &str) -> Result<Option<String>> {
         let conn = self.stmt_conn()?;
-        let mut stmt = conn.prepare_cached(schema::TRIGGER_PAYLOAD)?;
+        let mut stmt = conn.prepare_cached(sql::TRIGGER_PAYLOAD)?;
         let mut rows = stmt.query([run_id])?;
         Ok(match rows.next()? {
             Some(row) => object_payload(row.get_ref(0)?),
@@ -147,8 +154,8 @@ impl LogStore {
     /// `known` is `None` or from an older generation.
     pub fn thread_payloads_since(&mut self, list: ThreadList, run_id: &str, known: Option<(u64, i64)>) -> Result<PayloadDelta> {
         let sql = match list {
-            ThreadList::Events => schema::THREAD_EVENTS_AFTER,
-            ThreadList::Messages => schema::THREAD_MESSAGES_AFTER,
+            ThreadList::Events => sql::THREAD_EVENTS_AFTER,
+            ThreadList::Messages => sql::THREAD_MESSAGES_AFTER,
         };
         for attempt in 0.. {
             let generation = self.generation()?;
@@ -185,10 +192,10 @@ impl LogStore {
     /// huge `limit`, a non-finite `before`) runs the reference's own SQL so SQLite's answer, or its
     /// error, is the same.
     pub fn thread_rounds(&mut self, run_id: &str, before: f64, limit: f64) -> Result<Vec<RoundRow>> {
-        if limit < 1.0 {
+        if !thread_rounds_wanted(limit) {
             return Ok(Vec::new());
         }
-        let ordinary = before.is_finite() && limit.fract() == 0.0 && limit <= js_json::MAX_SAFE_INTEGER as f64;
+        let ordinary = before.is_finite() && limit.fract() == 0.0 && limit <= MAX_SAFE_INTEGER as f64;
         if !ordinary {
             return self.thread_rounds_uncached(run_id, before, limit);
         }
@@ -199,7 +206,7 @@ impl LogStore {
         let mut out = Vec::with_capacity(picked.len());
         let mut missing = false;
         {
-            let mut stmt = self.stmt_conn()?.prepare_cached(schema::ROUND_ROW)?;
+            let mut stmt = self.stmt_conn()?.prepare_cached(sql::ROUND_ROW)?;
             for (round, id) in picked {
                 let mut rows = stmt.query([id])?;
                 let Some(row) = rows.next()? else {
@@ -224,7 +231,7 @@ impl LogStore {
     /// The reference's SQL, without the round index.
     pub fn thread_rounds_uncached(&self, run_id: &str, before: f64, limit: f64) -> Result<Vec<RoundRow>> {
         let conn = self.stmt_conn()?;
-        let mut stmt = conn.prepare_cached(&schema::rounds())?;
+        let mut stmt = conn.prepare_cached(sql::ROUNDS)?;
         let mut rows = stmt.query(params![run_id, before, limit])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
@@ -247,7 +254,7 @@ impl LogStore {
             let mut new_ids = Vec::new();
             let mut last_id = after;
             {
-                let mut stmt = self.stmt_conn()?.prepare_cached(schema::ROUND_ROWS_AFTER)?;
+                let mut stmt = self.stmt_conn()?.prepare_cached(sql::ROUND_ROWS_AFTER)?;
                 let mut rows = stmt.query(params![run_id, after.unwrap_or(i64::MIN)])?;
                 while let Some(row) = rows.next()? {
                     let id: i64 = row.get(0)?;

@@ -1,7 +1,7 @@
 //! JavaScript → Rust argument checks that name the argument, and SQLite values → the JavaScript
 //! values node:sqlite would produce.
 
-use crate::core::js_json::MAX_SAFE_INTEGER;
+use crate::core::MAX_SAFE_INTEGER;
 use crate::core::{Error, Result};
 use napi::bindgen_prelude::{Array, FromNapiValue, Null, Object, ToNapiValue, Uint8Array, Unknown};
 use napi::{sys, JsValue, ValueType};

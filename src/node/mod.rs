@@ -1,12 +1,15 @@
-//! N-API layer: converts JavaScript values to the core's types and back, and nothing else.
-//! Semantics live in `crate::core`; JavaScript-only glue (object spread, `JSON.parse`) lives in
-//! the package's `lib/` facade.
+//! N-API layer: converts JavaScript values to the core's types and back, and maps the core's
+//! errors to JavaScript errors, nothing else. Semantics live in `crate::core`; JavaScript-only glue
+//! (object spread, `JSON.parse`) lives in the package's `lib/` facade.
 
+mod args;
 mod blob_store;
 mod convert;
 mod errors;
+mod layout;
 mod log_store;
 mod rows;
 mod stats;
 mod task;
 mod utc_day;
+mod values;

@@ -1,9 +1,8 @@
 //! Log rows to JavaScript: the columns of a [`LogRowBatch`], which the facade turns into objects
 //! (see `lib/rows.js`), and single rows as objects for what does not fit the columns.
 
-use super::log_store::set_sql;
-use crate::core::log_store::LogRow;
-use crate::core::row_batch::{LogRowBatch, TextChunk};
+use super::values::set_sql;
+use crate::core::{LogRow, LogRowBatch, TextChunk};
 use napi::bindgen_prelude::{Env, Float64Array, JsObjectValue, JsValue, Object, Uint32Array, Unknown};
 
 pub fn log_row_object<'e>(env: &'e Env, row: LogRow) -> napi::Result<Object<'e>> {

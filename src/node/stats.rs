@@ -1,7 +1,7 @@
 //! Read-only database figures for the `nerve-store` command.
 
 use super::errors::OrThrow;
-use crate::core::stats;
+use crate::core::{integrity_check as check_database, store_stats as database_stats};
 use napi::bindgen_prelude::Env;
 use napi_derive::napi;
 use std::path::Path;
@@ -32,7 +32,7 @@ fn named(v: Vec<(String, i64)>) -> Vec<NamedCount> {
 /// Row, day and run counts of an existing database; opens its own connection.
 #[napi(catch_unwind)]
 pub fn store_stats(env: Env, db_path: String) -> napi::Result<StoreStats> {
-    let s = stats::store_stats(Path::new(&db_path)).or_throw(&env)?;
+    let s = database_stats(Path::new(&db_path)).or_throw(&env)?;
     Ok(StoreStats {
         rows: s.rows as f64,
         first_timestamp: s.first_timestamp,
@@ -49,5 +49,5 @@ pub fn store_stats(env: Env, db_path: String) -> napi::Result<StoreStats> {
 /// `PRAGMA integrity_check` of an existing database: `["ok"]` or the problems found.
 #[napi(catch_unwind)]
 pub fn integrity_check(env: Env, db_path: String) -> napi::Result<Vec<String>> {
-    stats::integrity_check(Path::new(&db_path)).or_throw(&env)
+    check_database(Path::new(&db_path)).or_throw(&env)
 }

@@ -1,7 +1,7 @@
 // Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use nerve_store::core::log_store::{NewEntry, RunUpdate, WorkflowRunStatus};
+use nerve_store::core::{NewEntry, RunUpdate, WorkflowRunStatus};
 
 pub const DAY: i64 = 86_400_000;
 /// 2026-01-01T00:00:00Z

@@ -27,6 +27,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { buildTemplate, copyDb } from './data.mjs';
 import { Floor, FloorSeries } from './floor.mjs';
@@ -52,43 +53,66 @@ const SECTIONS = {
 };
 
 // ---------------------------------------------------------------- options
-function parseArgs(argv) {
-  const o = {
-    quick: false, rounds: null, timeScale: 1, floor: true, mem: null, memRows: FULL_ROWS, memReps: null,
-    lagRows: null, lagReps: null, fileMiB: null, out: null, addon: null, list: false, filters: [], skips: [],
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    const num = () => {
-      const v = Number(next());
-      if (!(v > 0)) throw new Error(`${a} needs a positive number`);
-      return v;
-    };
-    if (a === '--quick') o.quick = true;
-    else if (a === '--rounds') o.rounds = num();
-    else if (a === '--time-scale') o.timeScale = num();
-    else if (a === '--no-floor') o.floor = false;
-    else if (a === '--skip') o.skips.push(next().toLowerCase());
-    else if (a === '--mem') o.mem = true;
-    else if (a === '--no-mem') o.mem = false;
-    else if (a === '--mem-rows') o.memRows = num();
-    else if (a === '--mem-reps') o.memReps = num();
-    else if (a === '--lag-rows') o.lagRows = num();
-    else if (a === '--lag-reps') o.lagReps = num();
-    else if (a === '--file-mib') o.fileMiB = num();
-    else if (a === '--out') o.out = next();
-    else if (a === '--addon') o.addon = resolve(next());
-    else if (a === '--list') o.list = true;
-    else if (a === '--help' || a === '-h') {
+const OPTIONS = {
+  quick: { type: 'boolean' },
+  rounds: { type: 'string' },
+  'time-scale': { type: 'string' },
+  'no-floor': { type: 'boolean' },
+  skip: { type: 'string', multiple: true },
+  mem: { type: 'boolean' },
+  'no-mem': { type: 'boolean' },
+  'mem-rows': { type: 'string' },
+  'mem-reps': { type: 'string' },
+  'lag-rows': { type: 'string' },
+  'lag-reps': { type: 'string' },
+  'file-mib': { type: 'string' },
+  out: { type: 'string' },
+  addon: { type: 'string' },
+  list: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+/** The options whose value is a positive number. */
+const NUMERIC = new Set(['rounds', 'time-scale', 'mem-rows', 'mem-reps', 'lag-rows', 'lag-reps', 'file-mib']);
+
+function readOptions(argv) {
+  // Not strict: an option's value is the argument after it, whatever it looks like (`--rounds -5` is
+  // a bad number, not a missing value), and the errors are worded here, checked in the order of the
+  // command line, so --help acts where it stands.
+  const { values, positionals, tokens } = parseArgs({
+    args: argv, options: OPTIONS, strict: false, allowPositionals: true, tokens: true,
+  });
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const spec = Object.hasOwn(OPTIONS, t.name) ? OPTIONS[t.name] : null;
+    if (spec === null || (spec.type === 'boolean' && t.value !== undefined)) {
+      throw new Error(`unknown option ${t.inlineValue ? `${t.rawName}=${t.value}` : t.rawName} (try --help)`);
+    }
+    if (spec.type === 'string' && t.value === undefined) throw new Error(`${t.rawName} needs a value`);
+    if (NUMERIC.has(t.name) && !(Number(t.value) > 0)) throw new Error(`${t.rawName} needs a positive number`);
+    if (t.name === 'help') {
       console.log(readUsage());
       process.exit(0);
-    } else if (a.startsWith('--')) throw new Error(`unknown option ${a} (try --help)`);
-    else o.filters.push(a.toLowerCase());
+    }
   }
+  const num = (name) => (values[name] === undefined ? null : Number(values[name]));
+  const lastMem = tokens.findLast((t) => t.name === 'mem' || t.name === 'no-mem');
+  const o = {
+    quick: values.quick === true,
+    rounds: num('rounds'),
+    timeScale: num('time-scale') ?? 1,
+    floor: values['no-floor'] !== true,
+    mem: lastMem === undefined ? null : lastMem.name === 'mem',
+    memRows: num('mem-rows') ?? FULL_ROWS,
+    memReps: num('mem-reps'),
+    lagRows: num('lag-rows'),
+    lagReps: num('lag-reps'),
+    fileMiB: num('file-mib'),
+    out: values.out ?? null,
+    addon: values.addon === undefined ? null : resolve(values.addon),
+    list: values.list === true,
+    filters: positionals.map((f) => f.toLowerCase()),
+    skips: (values.skip ?? []).map((f) => f.toLowerCase()),
+  };
   o.rounds ??= o.quick ? 2 : 6;
   o.memReps ??= o.quick ? 1 : 2;
   // --quick: the archive lag runs on the 100k-row template and the file APIs on 128 MiB; both are
@@ -574,7 +598,7 @@ function printTargets(targets, summary) {
 }
 
 async function main() {
-  const o = parseArgs(process.argv.slice(2));
+  const o = readOptions(process.argv.slice(2));
   if (o.list) {
     for (const w of WORKLOADS) console.log(`${pad(w.key, 26)} ${w.name}`);
     for (const s of Object.values(SECTIONS)) console.log(`${pad(s.key, 26)} ${s.name}`);

@@ -16,9 +16,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { copyDb } from './data.mjs';
-import { median, sleep } from './stats.mjs';
+import { median } from './stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 

@@ -53,8 +53,3 @@ export function pad(s, n, right = false) {
   s = String(s);
   return right ? s.padStart(n) : s.padEnd(n);
 }
-
-/** A promise that resolves after `ms` (a timer, so the event loop keeps turning). */
-export function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -9,7 +9,10 @@ export function quantile(sorted, q) {
 }
 
 export function median(values) {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 export function summarize(samples, roundMedians) {

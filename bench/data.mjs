@@ -1,7 +1,7 @@
 // Benchmark data: one deterministic log table, written once with node:sqlite in a single
 // transaction into a database created by the reference's createLogStore, then copied file-for-file
 // so the reference and ours always start from identical rows.
-import { copyFileSync, closeSync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, openSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import cliRandom from '../cli/random.js';
 
@@ -35,7 +35,8 @@ const SOURCES = [
 function pick(rand) {
   let r = rand();
   for (const s of SOURCES) {
-    if ((r -= s[1]) < 0) return s;
+    r -= s[1];
+    if (r < 0) return s;
   }
   return SOURCES[0];
 }
@@ -50,9 +51,7 @@ export function fillLogDb(dbPath, { rows, days = 20, threadMessages = 0, seed = 
   const rand = random(seed);
   const span = days * DAY_MS;
   const db = new DatabaseSync(dbPath);
-  const insert = db.prepare(
-    'INSERT INTO logs (source, type, ref_id, payload, timestamp) VALUES (?, ?, ?, ?, ?)',
-  );
+  const insert = db.prepare('INSERT INTO logs (source, type, ref_id, payload, timestamp) VALUES (?, ?, ?, ?, ?)');
   const threadEvents = Math.floor(threadMessages / 10);
   const threadRows = threadMessages > 0 ? threadMessages + threadEvents + 2 : 0;
   const every = threadRows > 0 ? Math.floor(rows / threadRows) : Infinity;
@@ -65,23 +64,48 @@ export function fillLogDb(dbPath, { rows, days = 20, threadMessages = 0, seed = 
       if (thread < threadRows && i % every === 0) {
         const k = thread++;
         if (k === 0) {
-          insert.run('workflow', 'started', THREAD_RUN,
-            JSON.stringify({ prompt: 'fix the flaky test', maxRounds: 50, dryRun: false }), ts);
+          insert.run(
+            'workflow',
+            'started',
+            THREAD_RUN,
+            JSON.stringify({ prompt: 'fix the flaky test', maxRounds: 50, dryRun: false }),
+            ts,
+          );
         } else if (k === 1) {
-          insert.run('workflow', 'thread_command_event', THREAD_RUN,
-            JSON.stringify({ type: 'thread_start', at: ts }), ts);
+          insert.run(
+            'workflow',
+            'thread_command_event',
+            THREAD_RUN,
+            JSON.stringify({ type: 'thread_start', at: ts }),
+            ts,
+          );
         } else if ((k - 2) % 11 === 10) {
-          insert.run('workflow', 'thread_command_event', THREAD_RUN, JSON.stringify({
-            type: 'tool_call', tool: 'bash', args: { cmd: text(rand, 6) }, ok: rand() < 0.9,
-          }), ts);
+          insert.run(
+            'workflow',
+            'thread_command_event',
+            THREAD_RUN,
+            JSON.stringify({
+              type: 'tool_call',
+              tool: 'bash',
+              args: { cmd: text(rand, 6) },
+              ok: rand() < 0.9,
+            }),
+            ts,
+          );
         } else {
           const long = rand() < 0.1;
-          insert.run('workflow', 'thread_workflow_message', THREAD_RUN, JSON.stringify({
-            role: msg % 2 === 0 ? 'user' : 'assistant',
-            content: text(rand, long ? 250 : 20 + Math.floor(rand() * 60)),
-            meta: { model: 'gpt-x', tokens: Math.floor(rand() * 4000), cached: rand() < 0.5 },
-            timestamp: ts,
-          }), ts);
+          insert.run(
+            'workflow',
+            'thread_workflow_message',
+            THREAD_RUN,
+            JSON.stringify({
+              role: msg % 2 === 0 ? 'user' : 'assistant',
+              content: text(rand, long ? 250 : 20 + Math.floor(rand() * 60)),
+              meta: { model: 'gpt-x', tokens: Math.floor(rand() * 4000), cached: rand() < 0.5 },
+              timestamp: ts,
+            }),
+            ts,
+          );
           msg++;
         }
         continue;
@@ -89,12 +113,15 @@ export function fillLogDb(dbPath, { rows, days = 20, threadMessages = 0, seed = 
       const [source, , types] = pick(rand);
       const type = types[Math.floor(rand() * types.length)];
       const refId = rand() < 0.85 ? `run-${Math.floor(rand() * 2000)}` : null;
-      const payload = rand() < 0.05 ? null : JSON.stringify({
-        msg: text(rand, 5 + Math.floor(rand() * 30)),
-        level: rand() < 0.1 ? 'warn' : 'info',
-        seq: i,
-        tags: ['a', 'b', 'c'].slice(0, 1 + Math.floor(rand() * 3)),
-      });
+      const payload =
+        rand() < 0.05
+          ? null
+          : JSON.stringify({
+              msg: text(rand, 5 + Math.floor(rand() * 30)),
+              level: rand() < 0.1 ? 'warn' : 'info',
+              seq: i,
+              tags: ['a', 'b', 'c'].slice(0, 1 + Math.floor(rand() * 3)),
+            });
       insert.run(source, type, refId, payload, ts);
     }
     db.exec('COMMIT');

@@ -7,7 +7,17 @@
 // are checked (hash of the source, size and sha256 of the file read back) outside the timing.
 // Every file it made is deleted before it exits; the parent removes <dir> as well.
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resetPeak, statusBytes } from './proc-status.mjs';
@@ -16,7 +26,10 @@ const [dir, bytesArg] = process.argv.slice(2);
 const bytes = Number(bytesArg);
 const MiB = 1024 * 1024;
 const mod = await import(new URL('../index.mjs', import.meta.url).href);
-const gc = () => { globalThis.gc?.(); globalThis.gc?.(); };
+const gc = () => {
+  globalThis.gc?.();
+  globalThis.gc?.();
+};
 
 /** Writes `size` bytes of deterministic, incompressible-looking content; returns its sha256. */
 function makeSource(path, size) {
@@ -88,7 +101,14 @@ try {
       const r = await measured(() => store.writeFile(src));
       hash = r.value;
       const ok = hash === expected;
-      out.writeFile = { available: true, ...r, value: undefined, hash, ok, ...(ok ? {} : { error: `hash ${hash}, expected ${expected}` }) };
+      out.writeFile = {
+        available: true,
+        ...r,
+        value: undefined,
+        hash,
+        ok,
+        ...(ok ? {} : { error: `hash ${hash}, expected ${expected}` }),
+      };
     } else {
       hash = store.write(readFileSync(src)); // the fixture for readToFile, untimed
     }
@@ -100,7 +120,11 @@ try {
       const got = size === bytes ? await sha256File(dst) : null;
       const ok = r.value === true && got === expected;
       out.readToFile = {
-        available: true, ...r, value: undefined, returned: r.value, ok,
+        available: true,
+        ...r,
+        value: undefined,
+        returned: r.value,
+        ok,
         ...(ok ? {} : { error: `returned ${r.value}, size ${size}, sha256 ${got}, expected ${expected}` }),
       };
     }

@@ -50,9 +50,16 @@ export class Floor {
     let buildError = null;
     if (this.rebuild || !existingBinary(targetDir)) {
       const t0 = Date.now();
-      const r = spawnSync('cargo', ['bench', '--bench', 'floor', '--no-run', '--message-format=json-render-diagnostics'], {
-        cwd: this.root, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 5 * 60_000,
-      });
+      const r = spawnSync(
+        'cargo',
+        ['bench', '--bench', 'floor', '--no-run', '--message-format=json-render-diagnostics'],
+        {
+          cwd: this.root,
+          encoding: 'utf8',
+          maxBuffer: 64 << 20,
+          timeout: 5 * 60_000,
+        },
+      );
       if (r.status === 0) {
         for (const line of r.stdout.split('\n')) {
           if (!line.startsWith('{')) continue;
@@ -67,7 +74,10 @@ export class Floor {
     }
     if (!exe) {
       exe = existingBinary(targetDir);
-      if (exe) how = buildError ? `build failed (${buildError.slice(0, 200)}); using the previous binary` : 'existing binary (not rebuilt)';
+      if (exe)
+        how = buildError
+          ? `build failed (${buildError.slice(0, 200)}); using the previous binary`
+          : 'existing binary (not rebuilt)';
     }
     if (!exe) {
       this.error = `no floor binary${buildError ? `: build failed: ${buildError.slice(0, 300)}` : ''}`;
@@ -88,8 +98,18 @@ export class Floor {
    */
   run(id, { measurementS, warmupS }) {
     if (!this.prepare()) throw new Error(this.error);
-    const args = ['--bench', '--noplot', '--exact', id, '--warm-up-time', String(warmupS),
-      '--measurement-time', String(measurementS), '--nresamples', '1000'];
+    const args = [
+      '--bench',
+      '--noplot',
+      '--exact',
+      id,
+      '--warm-up-time',
+      String(warmupS),
+      '--measurement-time',
+      String(measurementS),
+      '--nresamples',
+      '1000',
+    ];
     const r = spawnSync(this.exe, args, {
       cwd: this.root,
       encoding: 'utf8',
@@ -98,7 +118,9 @@ export class Floor {
       env: { ...process.env, CRITERION_HOME: join(this.dir, 'criterion') },
     });
     if (r.status !== 0) {
-      throw new Error(`floor ${id} failed: ${r.error?.message ?? (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+      throw new Error(
+        `floor ${id} failed: ${r.error?.message ?? (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+      );
     }
     const file = join(this.dir, 'criterion', ...id.split('/'), 'new', 'sample.json');
     const s = JSON.parse(readFileSync(file, 'utf8'));

@@ -7,14 +7,22 @@
 import { idleLag, measureLag } from './lag.mjs';
 
 const [impl, op, dbPath, nowArg] = process.argv.slice(2);
-const mod = impl === 'reference'
-  ? await import('@uncaged/nerve-store')
-  : await import(new URL('../index.mjs', import.meta.url).href);
+const mod =
+  impl === 'reference'
+    ? await import('@uncaged/nerve-store')
+    : await import(new URL('../index.mjs', import.meta.url).href);
 
 const out = { impl, op };
 try {
   const store = mod.createLogStore(dbPath);
-  const name = impl === 'ours' ? (op === 'archive' ? 'archiveLogsAsync' : 'queryAsync') : (op === 'archive' ? 'archiveLogs' : 'query');
+  const name =
+    impl === 'ours'
+      ? op === 'archive'
+        ? 'archiveLogsAsync'
+        : 'queryAsync'
+      : op === 'archive'
+        ? 'archiveLogs'
+        : 'query';
   out.available = typeof store[name] === 'function';
   if (out.available) {
     globalThis.gc?.();

@@ -16,9 +16,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { copyDb } from './data.mjs';
-import { median, sleep } from './stats.mjs';
+import { median } from './stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -86,7 +87,14 @@ export async function measureLag(op) {
       maxGap = performance.now() - last;
       worstRunnable = null;
     }
-    return { value, ms, maxLagMs: Math.max(0, maxGap - INTERVAL_MS), ticks, worstRunnableMs: worstRunnable, cpuPressureMs: pressure };
+    return {
+      value,
+      ms,
+      maxLagMs: Math.max(0, maxGap - INTERVAL_MS),
+      ticks,
+      worstRunnableMs: worstRunnable,
+      cpuPressureMs: pressure,
+    };
   } finally {
     clearInterval(handle);
   }
@@ -100,12 +108,29 @@ export async function idleLag(ms = 300) {
 
 /** One measurement in a fresh process: `node lag-child.mjs <impl> <op> <db> [now]`. */
 function child(impl, op, db, now) {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--disable-warning=ExperimentalWarning', join(HERE, 'lag-child.mjs'), impl, op, db, String(now ?? '')], {
-    cwd: dirname(HERE), encoding: 'utf8', maxBuffer: 1 << 20, timeout: 10 * 60_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--disable-warning=ExperimentalWarning',
+      join(HERE, 'lag-child.mjs'),
+      impl,
+      op,
+      db,
+      String(now ?? ''),
+    ],
+    {
+      cwd: dirname(HERE),
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+      timeout: 10 * 60_000,
+    },
+  );
   const last = r.stdout?.trim().split('\n').pop();
   if (r.status !== 0 || !last?.startsWith('{')) {
-    throw new Error(`lag child (${impl} ${op}) failed (status ${r.status}${r.signal ? `, ${r.signal}` : ''}): ${(r.error?.message ?? r.stderr ?? '').trim().slice(-400)}`);
+    throw new Error(
+      `lag child (${impl} ${op}) failed (status ${r.status}${r.signal ? `, ${r.signal}` : ''}): ${(r.error?.message ?? r.stderr ?? '').trim().slice(-400)}`,
+    );
   }
   const out = JSON.parse(last);
   if (out.error) throw new Error(out.error);
@@ -168,9 +193,19 @@ export async function runArchiveLag(env, o, log) {
       try {
         const r = child(impl, 'archive', join(dir, 'logs.db'), o.now);
         results.add(JSON.stringify(r.days));
-        const run = { ms: r.ms, max_lag_ms: r.max_lag_ms, ticks: r.ticks, ...contention(r), idle_max_lag_ms: r.idle_max_lag_ms, days: r.days.length, rows: r.days.reduce((a, d) => a + d[1], 0) };
+        const run = {
+          ms: r.ms,
+          max_lag_ms: r.max_lag_ms,
+          ticks: r.ticks,
+          ...contention(r),
+          idle_max_lag_ms: r.idle_max_lag_ms,
+          days: r.days.length,
+          rows: r.days.reduce((a, d) => a + d[1], 0),
+        };
         runs[impl].push(run);
-        log?.(`${impl}: ${run.days} days, ${run.rows} rows in ${(run.ms / 1000).toFixed(2)} s, worst lag ${run.max_lag_ms.toFixed(1)} ms${describeContention(run)} (idle ${run.idle_max_lag_ms.toFixed(1)} ms)`);
+        log?.(
+          `${impl}: ${run.days} days, ${run.rows} rows in ${(run.ms / 1000).toFixed(2)} s, worst lag ${run.max_lag_ms.toFixed(1)} ms${describeContention(run)} (idle ${run.idle_max_lag_ms.toFixed(1)} ms)`,
+        );
       } catch (e) {
         errors[impl] = e.message;
         log?.(`${impl}: ${errors[impl]}`);
@@ -186,7 +221,8 @@ export async function runArchiveLag(env, o, log) {
     days: o.days,
     counted: o.counted,
     available,
-    method: 'fresh child process per run; worst wait of a 1 ms setInterval on its main thread (gap between ticks - 1 ms) while the call runs, its settlement included',
+    method:
+      'fresh child process per run; worst wait of a 1 ms setInterval on its main thread (gap between ticks - 1 ms) while the call runs, its settlement included',
     idle_max_lag_ms: Math.max(reference.idle_max_lag_ms, available ? ours.idle_max_lag_ms : -Infinity),
     reference,
     ours,
@@ -215,7 +251,14 @@ export async function runQueryLag(env, o, log) {
         try {
           const r = child(impl, 'query', db);
           counts.add(r.rows);
-          runs[impl].push({ ms: r.ms, max_lag_ms: r.max_lag_ms, ticks: r.ticks, ...contention(r), idle_max_lag_ms: r.idle_max_lag_ms, rows: r.rows });
+          runs[impl].push({
+            ms: r.ms,
+            max_lag_ms: r.max_lag_ms,
+            ticks: r.ticks,
+            ...contention(r),
+            idle_max_lag_ms: r.idle_max_lag_ms,
+            rows: r.rows,
+          });
         } catch (e) {
           errors[impl] = e.message;
         }
@@ -235,6 +278,8 @@ export async function runQueryLag(env, o, log) {
     same_row_count: counts.size === 1,
     errors,
   };
-  log?.(`reference query(): ${res.reference.median_ms.toFixed(0)} ms, worst lag ${res.reference.max_lag_ms.toFixed(1)} ms; ours queryAsync(): ${available ? `${res.ours.median_ms.toFixed(0)} ms, worst lag ${res.ours.max_lag_ms.toFixed(1)} ms` : 'not available'}`);
+  log?.(
+    `reference query(): ${res.reference.median_ms.toFixed(0)} ms, worst lag ${res.reference.max_lag_ms.toFixed(1)} ms; ours queryAsync(): ${available ? `${res.ours.median_ms.toFixed(0)} ms, worst lag ${res.ours.max_lag_ms.toFixed(1)} ms` : 'not available'}`,
+  );
   return res;
 }

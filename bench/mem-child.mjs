@@ -6,9 +6,10 @@ import { performance } from 'node:perf_hooks';
 import { resetPeak, statusBytes } from './proc-status.mjs';
 
 const [impl, dbPath] = process.argv.slice(2);
-const mod = impl === 'reference'
-  ? await import('@uncaged/nerve-store')
-  : await import(new URL('../index.mjs', import.meta.url).href);
+const mod =
+  impl === 'reference'
+    ? await import('@uncaged/nerve-store')
+    : await import(new URL('../index.mjs', import.meta.url).href);
 
 const store = mod.createLogStore(dbPath);
 store.query({ limit: 10 }); // statements prepared, code loaded
@@ -26,15 +27,17 @@ const count = rows.length;
 rows = null;
 store.close();
 
-process.stdout.write(`${JSON.stringify({
-  impl,
-  rows: count,
-  ms,
-  peakReset,
-  rssBefore: before.rss,
-  peakRss: hwmAfter,
-  peakRssGrowth: hwmAfter - (peakReset ? before.rss : hwmBefore),
-  heapUsedGrowth: after.heapUsed - before.heapUsed,
-  externalGrowth: after.external - before.external,
-  rssAfter: after.rss,
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    impl,
+    rows: count,
+    ms,
+    peakReset,
+    rssBefore: before.rss,
+    peakRss: hwmAfter,
+    peakRssGrowth: hwmAfter - (peakReset ? before.rss : hwmBefore),
+    heapUsedGrowth: after.heapUsed - before.heapUsed,
+    externalGrowth: after.external - before.external,
+    rssAfter: after.rss,
+  })}\n`,
+);

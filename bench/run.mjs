@@ -22,11 +22,22 @@
 // template database, built once with the reference's createLogStore and node:sqlite.
 // See bench/README.md for the sections (floor, throughput, lag, files, memory) and the targets.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { buildTemplate, copyDb } from './data.mjs';
 import { Floor, FloorSeries } from './floor.mjs';
@@ -52,43 +63,70 @@ const SECTIONS = {
 };
 
 // ---------------------------------------------------------------- options
-function parseArgs(argv) {
-  const o = {
-    quick: false, rounds: null, timeScale: 1, floor: true, mem: null, memRows: FULL_ROWS, memReps: null,
-    lagRows: null, lagReps: null, fileMiB: null, out: null, addon: null, list: false, filters: [], skips: [],
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    const num = () => {
-      const v = Number(next());
-      if (!(v > 0)) throw new Error(`${a} needs a positive number`);
-      return v;
-    };
-    if (a === '--quick') o.quick = true;
-    else if (a === '--rounds') o.rounds = num();
-    else if (a === '--time-scale') o.timeScale = num();
-    else if (a === '--no-floor') o.floor = false;
-    else if (a === '--skip') o.skips.push(next().toLowerCase());
-    else if (a === '--mem') o.mem = true;
-    else if (a === '--no-mem') o.mem = false;
-    else if (a === '--mem-rows') o.memRows = num();
-    else if (a === '--mem-reps') o.memReps = num();
-    else if (a === '--lag-rows') o.lagRows = num();
-    else if (a === '--lag-reps') o.lagReps = num();
-    else if (a === '--file-mib') o.fileMiB = num();
-    else if (a === '--out') o.out = next();
-    else if (a === '--addon') o.addon = resolve(next());
-    else if (a === '--list') o.list = true;
-    else if (a === '--help' || a === '-h') {
+const OPTIONS = {
+  quick: { type: 'boolean' },
+  rounds: { type: 'string' },
+  'time-scale': { type: 'string' },
+  'no-floor': { type: 'boolean' },
+  skip: { type: 'string', multiple: true },
+  mem: { type: 'boolean' },
+  'no-mem': { type: 'boolean' },
+  'mem-rows': { type: 'string' },
+  'mem-reps': { type: 'string' },
+  'lag-rows': { type: 'string' },
+  'lag-reps': { type: 'string' },
+  'file-mib': { type: 'string' },
+  out: { type: 'string' },
+  addon: { type: 'string' },
+  list: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+/** The options whose value is a positive number. */
+const NUMERIC = new Set(['rounds', 'time-scale', 'mem-rows', 'mem-reps', 'lag-rows', 'lag-reps', 'file-mib']);
+
+function readOptions(argv) {
+  // Not strict: an option's value is the argument after it, whatever it looks like (`--rounds -5` is
+  // a bad number, not a missing value), and the errors are worded here, checked in the order of the
+  // command line, so --help acts where it stands.
+  const { values, positionals, tokens } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const spec = Object.hasOwn(OPTIONS, t.name) ? OPTIONS[t.name] : null;
+    if (spec === null || (spec.type === 'boolean' && t.value !== undefined)) {
+      throw new Error(`unknown option ${t.inlineValue ? `${t.rawName}=${t.value}` : t.rawName} (try --help)`);
+    }
+    if (spec.type === 'string' && t.value === undefined) throw new Error(`${t.rawName} needs a value`);
+    if (NUMERIC.has(t.name) && !(Number(t.value) > 0)) throw new Error(`${t.rawName} needs a positive number`);
+    if (t.name === 'help') {
       console.log(readUsage());
       process.exit(0);
-    } else if (a.startsWith('--')) throw new Error(`unknown option ${a} (try --help)`);
-    else o.filters.push(a.toLowerCase());
+    }
   }
+  const num = (name) => (values[name] === undefined ? null : Number(values[name]));
+  const lastMem = tokens.findLast((t) => t.name === 'mem' || t.name === 'no-mem');
+  const o = {
+    quick: values.quick === true,
+    rounds: num('rounds'),
+    timeScale: num('time-scale') ?? 1,
+    floor: values['no-floor'] !== true,
+    mem: lastMem === undefined ? null : lastMem.name === 'mem',
+    memRows: num('mem-rows') ?? FULL_ROWS,
+    memReps: num('mem-reps'),
+    lagRows: num('lag-rows'),
+    lagReps: num('lag-reps'),
+    fileMiB: num('file-mib'),
+    out: values.out ?? null,
+    addon: values.addon === undefined ? null : resolve(values.addon),
+    list: values.list === true,
+    filters: positionals.map((f) => f.toLowerCase()),
+    skips: (values.skip ?? []).map((f) => f.toLowerCase()),
+  };
   o.rounds ??= o.quick ? 2 : 6;
   o.memReps ??= o.quick ? 1 : 2;
   // --quick: the archive lag runs on the 100k-row template and the file APIs on 128 MiB; both are
@@ -101,12 +139,15 @@ function parseArgs(argv) {
 }
 
 function readUsage() {
-  return 'usage: npm run bench -- [--quick] [--rounds N] [--time-scale X] [--no-floor] [--skip FILTER]... '
-    + '[--mem|--no-mem] [--mem-rows N] [--mem-reps N] [--lag-rows N] [--lag-reps N] [--file-mib N] '
-    + '[--out FILE] [--addon FILE] [--list] [filter...]';
+  return (
+    'usage: npm run bench -- [--quick] [--rounds N] [--time-scale X] [--no-floor] [--skip FILTER]... ' +
+    '[--mem|--no-mem] [--mem-rows N] [--mem-reps N] [--lag-rows N] [--lag-reps N] [--file-mib N] ' +
+    '[--out FILE] [--addon FILE] [--list] [filter...]'
+  );
 }
 
-const matchesAny = (item, fs) => fs.some((f) => item.key.toLowerCase().includes(f) || item.name.toLowerCase().includes(f));
+const matchesAny = (item, fs) =>
+  fs.some((f) => item.key.toLowerCase().includes(f) || item.name.toLowerCase().includes(f));
 
 function selection(o) {
   const pick = (item) => (o.filters.length === 0 || matchesAny(item, o.filters)) && !matchesAny(item, o.skips);
@@ -122,11 +163,16 @@ function selection(o) {
 function budget(cost, o) {
   const s = o.timeScale;
   switch (cost) {
-    case 'fast': return { time: 500 * s, iterations: o.quick ? 5 : 20, warmupTime: 100 * s, warmupIterations: 10 };
-    case 'scan': return { time: 1000 * s, iterations: o.quick ? 1 : 3, warmupTime: 0, warmupIterations: o.quick ? 1 : 2 };
-    case 'bigblob': return { time: 600 * s, iterations: o.quick ? 1 : 3, warmupTime: 0, warmupIterations: 2 };
-    case 'archive': return { time: 0, iterations: 1, warmupTime: 0, warmupIterations: 1 };
-    default: throw new Error(`unknown cost ${cost}`);
+    case 'fast':
+      return { time: 500 * s, iterations: o.quick ? 5 : 20, warmupTime: 100 * s, warmupIterations: 10 };
+    case 'scan':
+      return { time: 1000 * s, iterations: o.quick ? 1 : 3, warmupTime: 0, warmupIterations: o.quick ? 1 : 2 };
+    case 'bigblob':
+      return { time: 600 * s, iterations: o.quick ? 1 : 3, warmupTime: 0, warmupIterations: 2 };
+    case 'archive':
+      return { time: 0, iterations: 1, warmupTime: 0, warmupIterations: 1 };
+    default:
+      throw new Error(`unknown cost ${cost}`);
   }
 }
 
@@ -200,7 +246,9 @@ async function makeEnv(o) {
   const addon = pinAddon(o, join(tmp, 'addon'));
   console.log(`ours: ${addon.file} (${(addon.bytes / 1e6).toFixed(1)} MB, built ${addon.mtime})`);
   if (addon.debug_info) {
-    console.log('WARNING: this addon has debug info: it looks like a DEBUG build (npm run build:debug). Benchmark a release build (npm run build).');
+    console.log(
+      'WARNING: this addon has debug info: it looks like a DEBUG build (npm run build:debug). Benchmark a release build (npm run build).',
+    );
   }
   const mods = {
     reference: await import('@uncaged/nerve-store'),
@@ -210,7 +258,9 @@ async function makeEnv(o) {
   mkdirSync(dirname(template), { recursive: true });
   const t0 = performance.now();
   buildTemplate(mods.reference.createLogStore, template, { rows: TEMPLATE_ROWS, days: 20, threadMessages: 2500 });
-  console.log(`template: 100k rows over 20 days, 2.5k thread messages (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(
+    `template: 100k rows over 20 days, 2.5k thread messages (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
 
   const readStores = {};
   const blobs = {};
@@ -334,7 +384,11 @@ async function runWorkload(w, env, o, floor) {
       });
       for (const impl of order) {
         const t = tasks[impl];
-        bench.add(impl, t.fn, { beforeEach: t.beforeEach, afterEach: t.afterEach, ...(w.async ? { async: impl === 'ours' } : {}) });
+        bench.add(impl, t.fn, {
+          beforeEach: t.beforeEach,
+          afterEach: t.afterEach,
+          ...(w.async ? { async: impl === 'ours' } : {}),
+        });
       }
       if (w.async) await bench.run();
       else bench.runSync();
@@ -364,7 +418,12 @@ async function runWorkload(w, env, o, floor) {
     const cm = floorResult.chunk_medians_ms;
     if (w.floorTarget && cm.length === o.rounds + 1) {
       const paired = roundMedians.ours.map((m, i) => m / Math.sqrt(cm[i] * cm[i + 1]));
-      floorCmp = { ours_vs_floor: median(paired), ours_vs_floor_rounds: paired, ours_vs_floor_pooled: pooled, ours_vs_floor_method: 'median of per-round ratios to the adjacent floor chunks' };
+      floorCmp = {
+        ours_vs_floor: median(paired),
+        ours_vs_floor_rounds: paired,
+        ours_vs_floor_pooled: pooled,
+        ours_vs_floor_method: 'median of per-round ratios to the adjacent floor chunks',
+      };
     } else {
       floorCmp = { ours_vs_floor: pooled, ours_vs_floor_pooled: pooled, ours_vs_floor_method: 'pooled medians' };
     }
@@ -395,16 +454,28 @@ function runMemory(env, o) {
   for (let rep = 0; rep < o.memReps; rep++) {
     const order = rep % 2 === 0 ? IMPLS : [...IMPLS].reverse();
     for (const impl of order) {
-      const child = spawnSync(process.execPath, ['--expose-gc', '--disable-warning=ExperimentalWarning', join(HERE, 'mem-child.mjs'), impl, db], {
-        cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20,
-      });
+      const child = spawnSync(
+        process.execPath,
+        ['--expose-gc', '--disable-warning=ExperimentalWarning', join(HERE, 'mem-child.mjs'), impl, db],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          maxBuffer: 1 << 20,
+        },
+      );
       if (child.status !== 0) throw new Error(`memory child (${impl}) failed: ${child.stderr}`);
       const res = JSON.parse(child.stdout.trim().split('\n').pop());
       runs[impl].push(res);
-      console.log(`  ${pad(impl, 10)} rows=${res.rows} time=${fmtTime(res.ms)} peak RSS growth=${fmtBytes(res.peakRssGrowth)} (peak RSS ${fmtBytes(res.peakRss)}), heapUsed growth=${fmtBytes(res.heapUsedGrowth)}${res.peakReset ? '' : ' [VmHWM not reset]'}`);
+      console.log(
+        `  ${pad(impl, 10)} rows=${res.rows} time=${fmtTime(res.ms)} peak RSS growth=${fmtBytes(res.peakRssGrowth)} (peak RSS ${fmtBytes(res.peakRss)}), heapUsed growth=${fmtBytes(res.heapUsedGrowth)}${res.peakReset ? '' : ' [VmHWM not reset]'}`,
+      );
     }
   }
-  const med = (impl, f) => quantile(runs[impl].map((r) => r[f]).sort((a, b) => a - b), 0.5);
+  const med = (impl, f) =>
+    quantile(
+      runs[impl].map((r) => r[f]).sort((a, b) => a - b),
+      0.5,
+    );
   const summary = {};
   for (const impl of IMPLS) {
     summary[impl] = {
@@ -432,19 +503,30 @@ function runFiles(env, o) {
   const base = {
     bytes,
     counted,
-    method: 'child process; source file made and fsynced untimed; peak RSS growth = VmHWM after resetting it via /proc/self/clear_refs just before each call, minus RSS at the reset',
+    method:
+      'child process; source file made and fsynced untimed; peak RSS growth = VmHWM after resetting it via /proc/self/clear_refs just before each call, minus RSS at the reset',
   };
   // Source, blob and read-back copy: the source is deleted before readToFile, so two at a time.
   const st = statfsSync(env.tmp);
   const free = st.bavail * st.bsize;
   if (free < 2 * bytes + 1024 * MiB) return { ...base, skipped: `not enough free disk (${fmtBytes(free)} free)` };
   try {
-    const child = spawnSync(process.execPath, ['--expose-gc', '--disable-warning=ExperimentalWarning', join(HERE, 'file-child.mjs'), dir, String(bytes)], {
-      cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20, timeout: 15 * 60_000,
-    });
+    const child = spawnSync(
+      process.execPath,
+      ['--expose-gc', '--disable-warning=ExperimentalWarning', join(HERE, 'file-child.mjs'), dir, String(bytes)],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+        timeout: 15 * 60_000,
+      },
+    );
     const last = child.stdout?.trim().split('\n').pop();
     if (child.status !== 0 || !last?.startsWith('{')) {
-      return { ...base, error: `child failed (status ${child.status}${child.signal ? `, ${child.signal}` : ''}): ${(child.error?.message ?? child.stderr ?? '').trim().slice(-500)}` };
+      return {
+        ...base,
+        error: `child failed (status ${child.status}${child.signal ? `, ${child.signal}` : ''}): ${(child.error?.message ?? child.stderr ?? '').trim().slice(-500)}`,
+      };
     }
     const res = JSON.parse(last);
     return { ...base, ...res };
@@ -457,8 +539,15 @@ function runFiles(env, o) {
 function printTable(results) {
   if (results.length === 0) return;
   const cols = [
-    ['workload', 44], ['reference', 10, true], ['ours', 10, true], ['ratio', 7, true],
-    ['rounds min..max', 16, true], ['samples r/o', 12, true], ['same', 4, true], ['floor', 10, true], ['ours/floor', 10, true],
+    ['workload', 44],
+    ['reference', 10, true],
+    ['ours', 10, true],
+    ['ratio', 7, true],
+    ['rounds min..max', 16, true],
+    ['samples r/o', 12, true],
+    ['same', 4, true],
+    ['floor', 10, true],
+    ['ours/floor', 10, true],
   ];
   const line = (vals) => cols.map(([, w, right], i) => pad(vals[i] ?? '', w, right)).join(' ');
   console.log(`\n${line(cols.map((c) => c[0]))}`);
@@ -469,49 +558,72 @@ function printTable(results) {
       continue;
     }
     const floorOk = r.floor && Number.isFinite(r.floor.median_ms);
-    console.log(line([
-      r.name,
-      fmtTime(r.reference.median_ms),
-      fmtTime(r.ours.median_ms),
-      `${r.ratio.toFixed(2)}x`,
-      `${r.round_ratio_min.toFixed(2)}..${r.round_ratio_max.toFixed(2)}`,
-      `${r.reference.samples}/${r.ours.samples}`,
-      r.same ? 'yes' : 'NO',
-      r.floor ? (floorOk ? fmtTime(r.floor.median_ms) : 'failed') : '',
-      floorOk ? `${r.ours_vs_floor.toFixed(2)}x` : '',
-    ]));
+    console.log(
+      line([
+        r.name,
+        fmtTime(r.reference.median_ms),
+        fmtTime(r.ours.median_ms),
+        `${r.ratio.toFixed(2)}x`,
+        `${r.round_ratio_min.toFixed(2)}..${r.round_ratio_max.toFixed(2)}`,
+        `${r.reference.samples}/${r.ours.samples}`,
+        r.same ? 'yes' : 'NO',
+        r.floor ? (floorOk ? fmtTime(r.floor.median_ms) : 'failed') : '',
+        floorOk ? `${r.ours_vs_floor.toFixed(2)}x` : '',
+      ]),
+    );
   }
   console.log('ratio = median(reference) / median(ours): > 1 means ours is faster. Times are medians per call.');
-  console.log('floor = median of the Rust floor (benches/floor.rs) doing the same work; ours/floor <= 1.2 is the target for append and');
-  console.log('  blob writes, where it is the median over rounds of ours / the floor chunks run just before and after that round.');
+  console.log(
+    'floor = median of the Rust floor (benches/floor.rs) doing the same work; ours/floor <= 1.2 is the target for append and',
+  );
+  console.log(
+    '  blob writes, where it is the median over rounds of ours / the floor chunks run just before and after that round.',
+  );
   if (results.some((r) => r.key.startsWith('blob.write'))) {
     console.log('note: the reference writes blobs without fsync; ours fsyncs the file and its directory.');
   }
   if (results.some((r) => r.key.includes('Async') || r.key === 'query.async')) {
-    console.log('note: the *Async rows compare ours\' promise API (awaited one call at a time) with the reference\'s synchronous call.');
+    console.log(
+      "note: the *Async rows compare ours' promise API (awaited one call at a time) with the reference's synchronous call.",
+    );
   }
   for (const r of results.filter((x) => x.available !== false && !x.same)) {
-    console.log(`DIFFERENT RESULTS in ${r.key}:\n  reference: ${r.verify.reference.slice(0, 300)}\n  ours:      ${r.verify.ours.slice(0, 300)}`);
+    console.log(
+      `DIFFERENT RESULTS in ${r.key}:\n  reference: ${r.verify.reference.slice(0, 300)}\n  ours:      ${r.verify.ours.slice(0, 300)}`,
+    );
   }
 }
 
 function printThroughput(tp) {
-  console.log(`\nwrite throughput, median of ${tp.rounds} rounds (fresh 100k-row copy per measurement; ratios: median of the per-round ratios):`);
+  console.log(
+    `\nwrite throughput, median of ${tp.rounds} rounds (fresh 100k-row copy per measurement; ratios: median of the per-round ratios):`,
+  );
   const row = (label, v, extra = '') => console.log(`  ${pad(label, 44)} ${pad(fmtRate(v), 16, true)}${extra}`);
   row('reference append (autocommit)', tp.rows_per_s.reference_append);
   const spread = (k) => {
     const xs = tp.round_ratios[k];
     return xs.length ? ` (rounds ${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)}x)` : '';
   };
-  row('ours append (autocommit)', tp.rows_per_s.ours_append, `  ${fmtX(tp.ours_append_vs_reference_append)} reference${spread('ours_append_vs_reference_append')}`);
+  row(
+    'ours append (autocommit)',
+    tp.rows_per_s.ours_append,
+    `  ${fmtX(tp.ours_append_vs_reference_append)} reference${spread('ours_append_vs_reference_append')}`,
+  );
   if (tp.available.appendMany) {
-    row(`ours appendMany (${tp.batch} per call)`, tp.rows_per_s.ours_appendMany,
-      `  ${fmtX(tp.appendMany_vs_ours_append, 1)} ours append${spread('appendMany_vs_ours_append')}, ${fmtX(tp.appendMany_vs_reference_append, 1)} reference append; same: ${tp.same.appendMany}`);
+    row(
+      `ours appendMany (${tp.batch} per call)`,
+      tp.rows_per_s.ours_appendMany,
+      `  ${fmtX(tp.appendMany_vs_ours_append, 1)} ours append${spread('appendMany_vs_ours_append')}, ${fmtX(tp.appendMany_vs_reference_append, 1)} reference append; same: ${tp.same.appendMany}`,
+    );
   } else console.log(`  ${pad(`ours appendMany (${tp.batch} per call)`, 44)} ${pad('n.a.', 16, true)}  not available`);
   if (tp.available.appendAsync) {
-    row(`ours appendAsync (${tp.in_flight} in flight)`, tp.rows_per_s.ours_appendAsync,
-      `  ${fmtX(tp.appendAsync_vs_ours_append, 1)} ours append${spread('appendAsync_vs_ours_append')}, ${fmtX(tp.appendAsync_vs_reference_append, 1)} reference append; same: ${tp.same.appendAsync}`);
-  } else console.log(`  ${pad(`ours appendAsync (${tp.in_flight} in flight)`, 44)} ${pad('n.a.', 16, true)}  not available`);
+    row(
+      `ours appendAsync (${tp.in_flight} in flight)`,
+      tp.rows_per_s.ours_appendAsync,
+      `  ${fmtX(tp.appendAsync_vs_ours_append, 1)} ours append${spread('appendAsync_vs_ours_append')}, ${fmtX(tp.appendAsync_vs_reference_append, 1)} reference append; same: ${tp.same.appendAsync}`,
+    );
+  } else
+    console.log(`  ${pad(`ours appendAsync (${tp.in_flight} in flight)`, 44)} ${pad('n.a.', 16, true)}  not available`);
   if (tp.floor) {
     if (Number.isFinite(tp.floor.rows_per_s)) row(`floor: ${tp.batch} INSERTs in one transaction`, tp.floor.rows_per_s);
     else console.log(`  floor failed: ${tp.floor.error}`);
@@ -522,34 +634,53 @@ function printThroughput(tp) {
 function printLag(lag) {
   const q = lag.query;
   if (q) {
-    console.log(`\nqueryAsync() over 100k rows, main-thread lag (1 ms setInterval; idle worst ${q.idle_max_lag_ms.toFixed(1)} ms):`);
-    console.log(`  reference query()  ${fmtTime(q.reference.median_ms)}, worst lag ${fmtTime(q.reference.max_lag_ms)} (${q.reference.runs.length} runs)`);
-    console.log(q.available
-      ? `  ours queryAsync()  ${fmtTime(q.ours.median_ms)}, worst lag ${fmtTime(q.ours.max_lag_ms)}${q.ours.worst_run ? describeContention(q.ours.worst_run) : ''} (${q.ours.runs.length} runs)`
-      : '  ours queryAsync()  n.a. (not available)');
+    console.log(
+      `\nqueryAsync() over 100k rows, main-thread lag (1 ms setInterval; idle worst ${q.idle_max_lag_ms.toFixed(1)} ms):`,
+    );
+    console.log(
+      `  reference query()  ${fmtTime(q.reference.median_ms)}, worst lag ${fmtTime(q.reference.max_lag_ms)} (${q.reference.runs.length} runs)`,
+    );
+    console.log(
+      q.available
+        ? `  ours queryAsync()  ${fmtTime(q.ours.median_ms)}, worst lag ${fmtTime(q.ours.max_lag_ms)}${q.ours.worst_run ? describeContention(q.ours.worst_run) : ''} (${q.ours.runs.length} runs)`
+        : '  ours queryAsync()  n.a. (not available)',
+    );
     for (const [k, e] of Object.entries(q.errors)) console.log(`  ERROR in ${k}: ${e}`);
   }
   const a = lag.archive;
   if (a) {
-    console.log(`\narchive of ${a.rows} rows over ${a.days} days, main-thread lag (1 ms setInterval; idle worst ${a.idle_max_lag_ms.toFixed(1)} ms)${a.counted ? '' : ' [reduced size: not counted]'}:`);
-    console.log(`  reference archiveLogs()       ${fmtTime(a.reference.median_ms)}, worst lag ${fmtTime(a.reference.max_lag_ms)} (${a.reference.runs.length} runs)`);
+    console.log(
+      `\narchive of ${a.rows} rows over ${a.days} days, main-thread lag (1 ms setInterval; idle worst ${a.idle_max_lag_ms.toFixed(1)} ms)${a.counted ? '' : ' [reduced size: not counted]'}:`,
+    );
+    console.log(
+      `  reference archiveLogs()       ${fmtTime(a.reference.median_ms)}, worst lag ${fmtTime(a.reference.max_lag_ms)} (${a.reference.runs.length} runs)`,
+    );
     if (a.available) {
-      console.log(`  ours archiveLogsAsync()       ${fmtTime(a.ours.median_ms)}, worst lag ${fmtTime(a.ours.max_lag_ms)}${a.ours.worst_run ? describeContention(a.ours.worst_run) : ''} (${a.ours.runs.length} runs)`);
-      console.log(`  duration ratio ${fmtX(a.duration_ratio)} (reference / ours); results (days, rowCount) ${a.same ? 'equal' : 'DIFFER'}`);
+      console.log(
+        `  ours archiveLogsAsync()       ${fmtTime(a.ours.median_ms)}, worst lag ${fmtTime(a.ours.max_lag_ms)}${a.ours.worst_run ? describeContention(a.ours.worst_run) : ''} (${a.ours.runs.length} runs)`,
+      );
+      console.log(
+        `  duration ratio ${fmtX(a.duration_ratio)} (reference / ours); results (days, rowCount) ${a.same ? 'equal' : 'DIFFER'}`,
+      );
     } else console.log('  ours archiveLogsAsync()       n.a. (not available)');
     for (const [k, e] of Object.entries(a.errors)) console.log(`  ERROR in ${k}: ${e}`);
   }
 }
 
 function printFiles(f) {
-  console.log(`\nlarge blobs through files, ${fmtBytes(f.bytes)}, child process${f.counted ? '' : ' [reduced size: not counted]'}:`);
+  console.log(
+    `\nlarge blobs through files, ${fmtBytes(f.bytes)}, child process${f.counted ? '' : ' [reduced size: not counted]'}:`,
+  );
   if (f.skipped) return console.log(`  skipped: ${f.skipped}`);
   if (f.error) console.log(`  ERROR: ${f.error}`);
   for (const api of ['writeFile', 'readToFile']) {
     const x = f[api];
     if (!x) continue;
     if (!x.available) console.log(`  ${pad(api, 11)} n.a. (not available)`);
-    else console.log(`  ${pad(api, 11)} ${fmtTime(x.ms)}, ${x.mib_per_s.toFixed(0)} MiB/s, peak RSS growth ${fmtBytes(x.peak_rss_growth_bytes)}${x.peak_reset ? '' : ' [VmHWM not reset]'}${x.ok ? '' : ` WRONG RESULT: ${x.error}`}`);
+    else
+      console.log(
+        `  ${pad(api, 11)} ${fmtTime(x.ms)}, ${x.mib_per_s.toFixed(0)} MiB/s, peak RSS growth ${fmtBytes(x.peak_rss_growth_bytes)}${x.peak_reset ? '' : ' [VmHWM not reset]'}${x.ok ? '' : ` WRONG RESULT: ${x.error}`}`,
+      );
   }
 }
 
@@ -557,9 +688,13 @@ function printMemory(memory, reps) {
   console.log(`\nquery() of ${memory.rows} rows, median of ${reps} child run(s) each:`);
   for (const impl of IMPLS) {
     const m = memory[impl];
-    console.log(`  ${pad(impl, 10)} time ${pad(fmtTime(m.ms), 9, true)}  peak RSS growth ${pad(fmtBytes(m.peak_rss_growth_bytes), 9, true)}  retained heap ${pad(fmtBytes(m.heap_used_growth_bytes), 9, true)}`);
+    console.log(
+      `  ${pad(impl, 10)} time ${pad(fmtTime(m.ms), 9, true)}  peak RSS growth ${pad(fmtBytes(m.peak_rss_growth_bytes), 9, true)}  retained heap ${pad(fmtBytes(m.heap_used_growth_bytes), 9, true)}`,
+    );
   }
-  console.log(`  ratio: time ${memory.time_ratio.toFixed(2)}x, peak RSS growth ${memory.peak_rss_growth_ratio.toFixed(2)}x (reference / ours)`);
+  console.log(
+    `  ratio: time ${memory.time_ratio.toFixed(2)}x, peak RSS growth ${memory.peak_rss_growth_ratio.toFixed(2)}x (reference / ours)`,
+  );
 }
 
 function printTargets(targets, summary) {
@@ -568,26 +703,34 @@ function printTargets(targets, summary) {
   console.log(`${pad('target', w[0])} ${pad('threshold', w[1])} ${pad('status', w[2])} measured`);
   console.log('-'.repeat(130));
   for (const x of targets) {
-    console.log(`${pad(x.target, w[0])} ${pad(x.threshold, w[1])} ${pad(x.status, w[2])} ${x.figure}${x.note ? ` [${x.note}]` : ''}`);
+    console.log(
+      `${pad(x.target, w[0])} ${pad(x.threshold, w[1])} ${pad(x.status, w[2])} ${x.figure}${x.note ? ` [${x.note}]` : ''}`,
+    );
   }
   console.log(summary.line);
 }
 
 async function main() {
-  const o = parseArgs(process.argv.slice(2));
+  const o = readOptions(process.argv.slice(2));
   if (o.list) {
     for (const w of WORKLOADS) console.log(`${pad(w.key, 26)} ${w.name}`);
     for (const s of Object.values(SECTIONS)) console.log(`${pad(s.key, 26)} ${s.name}`);
     return;
   }
   const { workloads: selected, sections } = selection(o);
-  const sectionNames = Object.entries(sections).filter(([, on]) => on).map(([k]) => k);
-  if (selected.length === 0 && sectionNames.length === 0) throw new Error(`nothing matches ${o.filters.join(', ')} (see --list)`);
-  if (typeof globalThis.gc !== 'function') console.log('note: run node with --expose-gc for a clean heap before heavy calls');
+  const sectionNames = Object.entries(sections)
+    .filter(([, on]) => on)
+    .map(([k]) => k);
+  if (selected.length === 0 && sectionNames.length === 0)
+    throw new Error(`nothing matches ${o.filters.join(', ')} (see --list)`);
+  if (typeof globalThis.gc !== 'function')
+    console.log('note: run node with --expose-gc for a clean heap before heavy calls');
 
   const started = new Date();
   const t0 = performance.now();
-  console.log(`nerve-store bench: node ${process.version}, rounds=${o.rounds}${o.quick ? ' (quick)' : ''}, ${selected.length} workloads${sectionNames.length ? ` + ${sectionNames.join(', ')}` : ''}${o.floor ? '' : ', no floor'}`);
+  console.log(
+    `nerve-store bench: node ${process.version}, rounds=${o.rounds}${o.quick ? ' (quick)' : ''}, ${selected.length} workloads${sectionNames.length ? ` + ${sectionNames.join(', ')}` : ''}${o.floor ? '' : ', no floor'}`,
+  );
   const env = await makeEnv(o);
   const results = [];
   const lag = {};
@@ -599,7 +742,10 @@ async function main() {
     if (o.floor && (selected.some((w) => w.floor) || sections.throughput)) {
       floor = new Floor({ root: ROOT, dir: join(env.tmp, 'floor'), rebuild: !o.quick });
       const f0 = performance.now();
-      if (floor.prepare()) console.log(`floor: ${floor.info.how}, binary built ${floor.info.built} (${((performance.now() - f0) / 1000).toFixed(0)} s)`);
+      if (floor.prepare())
+        console.log(
+          `floor: ${floor.info.how}, binary built ${floor.info.built} (${((performance.now() - f0) / 1000).toFixed(0)} s)`,
+        );
       else {
         console.log(`floor: NOT AVAILABLE: ${floor.error}`);
         floor = null;
@@ -613,17 +759,26 @@ async function main() {
         console.log(`  ${pad(w.name, 44)} n.a.: ${r.missing} not available`);
         continue;
       }
-      const fl = r.floor ? `  floor ${Number.isFinite(r.floor.median_ms) ? `${pad(fmtTime(r.floor.median_ms), 9, true)}` : 'failed'}` : '';
-      console.log(`  ${pad(w.name, 44)} ref ${pad(fmtTime(r.reference.median_ms), 10, true)}  ours ${pad(fmtTime(r.ours.median_ms), 10, true)}  ${pad(r.ratio.toFixed(2), 6, true)}x${fl}  ${r.same ? '' : '[RESULTS DIFFER] '}(${((performance.now() - w0) / 1000).toFixed(1)} s)`);
+      const fl = r.floor
+        ? `  floor ${Number.isFinite(r.floor.median_ms) ? `${pad(fmtTime(r.floor.median_ms), 9, true)}` : 'failed'}`
+        : '';
+      console.log(
+        `  ${pad(w.name, 44)} ref ${pad(fmtTime(r.reference.median_ms), 10, true)}  ours ${pad(fmtTime(r.ours.median_ms), 10, true)}  ${pad(r.ratio.toFixed(2), 6, true)}x${fl}  ${r.same ? '' : '[RESULTS DIFFER] '}(${((performance.now() - w0) / 1000).toFixed(1)} s)`,
+      );
     }
     if (sections.throughput) {
       console.log(`\n${SECTIONS.throughput.name}`);
       const fs = floor ? new FloorSeries(floor, 'sqlite/insert_1000_in_one_transaction', floorChunk(o, true)) : null;
-      throughput = await runThroughput(env, {
-        rounds: o.quick ? 2 : 5,
-        budgetMs: Math.max(200, 600 * o.timeScale),
-        asyncBudgetMs: Math.max(300, 1000 * o.timeScale),
-      }, fs, (m) => console.log(`  ${m}`));
+      throughput = await runThroughput(
+        env,
+        {
+          rounds: o.quick ? 2 : 5,
+          budgetMs: Math.max(200, 600 * o.timeScale),
+          asyncBudgetMs: Math.max(300, 1000 * o.timeScale),
+        },
+        fs,
+        (m) => console.log(`  ${m}`),
+      );
     }
     if (sections.queryLag) {
       console.log(`\n${SECTIONS.queryLag.name}`);
@@ -632,9 +787,18 @@ async function main() {
     if (sections.archiveLag) {
       console.log(`\narchiveLogsAsync over ${o.lagRows} rows: main-thread lag (ref: archiveLogs)`);
       const db = o.lagRows === TEMPLATE_ROWS ? env.template : env.bigDb(o.lagRows);
-      lag.archive = await runArchiveLag(env, {
-        db, rows: o.lagRows, days: 20, now: ARCHIVE_NOW, reps: o.lagReps, counted: o.lagRows >= FULL_ROWS,
-      }, (m) => console.log(`  ${m}`));
+      lag.archive = await runArchiveLag(
+        env,
+        {
+          db,
+          rows: o.lagRows,
+          days: 20,
+          now: ARCHIVE_NOW,
+          reps: o.lagReps,
+          counted: o.lagRows >= FULL_ROWS,
+        },
+        (m) => console.log(`  ${m}`),
+      );
     }
     if (sections.files) {
       console.log(`\nwriteFile / readToFile over ${fmtBytes(o.fileMiB * MiB)} (child process)`);
@@ -670,8 +834,18 @@ async function main() {
       tmpdir: tmpdir(),
     },
     options: {
-      quick: o.quick, rounds: o.rounds, time_scale: o.timeScale, filters: o.filters, skips: o.skips, floor: o.floor,
-      sections: sectionNames, mem_rows: o.memRows, mem_reps: o.memReps, lag_rows: o.lagRows, lag_reps: o.lagReps, file_mib: o.fileMiB,
+      quick: o.quick,
+      rounds: o.rounds,
+      time_scale: o.timeScale,
+      filters: o.filters,
+      skips: o.skips,
+      floor: o.floor,
+      sections: sectionNames,
+      mem_rows: o.memRows,
+      mem_reps: o.memReps,
+      lag_rows: o.lagRows,
+      lag_reps: o.lagReps,
+      file_mib: o.fileMiB,
     },
     ratio_definition: 'median(reference ms) / median(ours ms); > 1 means ours is faster',
     results,
@@ -692,7 +866,10 @@ async function main() {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   if (!o.out) {
-    writeFileSync(join(ROOT, 'bench-results', `${started.toISOString().replace(/[:.]/g, '-')}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(
+      join(ROOT, 'bench-results', `${started.toISOString().replace(/[:.]/g, '-')}.json`),
+      `${JSON.stringify(report, null, 2)}\n`,
+    );
   }
   console.log(`wrote ${out}`);
 }

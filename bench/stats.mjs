@@ -9,7 +9,10 @@ export function quantile(sorted, q) {
 }
 
 export function median(values) {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 export function summarize(samples, roundMedians) {
@@ -52,9 +55,4 @@ export function fmtX(x, digits = 2) {
 export function pad(s, n, right = false) {
   s = String(s);
   return right ? s.padStart(n) : s.padEnd(n);
-}
-
-/** A promise that resolves after `ms` (a timer, so the event loop keeps turning). */
-export function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

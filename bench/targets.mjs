@@ -12,7 +12,13 @@ export const FULL_FILE_BYTES = GiB;
 
 const spread = (xs, d = 1) => (xs?.length ? `${Math.min(...xs).toFixed(d)}..${Math.max(...xs).toFixed(d)}x` : 'n/a');
 
-const t = (target, threshold, status, figure, note) => ({ target, threshold, status, figure, ...(note ? { note } : {}) });
+const t = (target, threshold, status, figure, note) => ({
+  target,
+  threshold,
+  status,
+  figure,
+  ...(note ? { note } : {}),
+});
 
 /**
  * @param report { results, throughput, lag: { archive, query }, files, memory, options }
@@ -33,7 +39,9 @@ export function evaluateTargets(report, ratioKeys) {
       const min = measured.reduce((a, r) => (r.ratio < a.ratio ? r : a));
       const figure = `min ${fmtX(min.ratio)} (${min.key}); ${slow.length} of ${measured.length} below 1.00x${slow.length ? `: ${slow.map((r) => `${r.key} ${fmtX(r.ratio, 3)}${r.same ? '' : ' results differ'}`).join(', ')}` : ''}`;
       const status = slow.length ? 'FAIL' : missing.length ? 'not measured' : 'PASS';
-      out.push(t(name, '>= 1.00x each', status, figure, missing.length ? `${missing.length} workload(s) not run` : undefined));
+      out.push(
+        t(name, '>= 1.00x each', status, figure, missing.length ? `${missing.length} workload(s) not run` : undefined),
+      );
     }
   }
 
@@ -44,7 +52,12 @@ export function evaluateTargets(report, ratioKeys) {
     if (!r) return t(label, threshold, 'not measured', '-');
     if (r.available === false) return t(label, threshold, 'n.a.', `${r.missing} not available`);
     if (!r.same) return t(label, threshold, 'FAIL', `${fmtX(r.ratio)}, results differ from the reference`);
-    return t(label, threshold, r.ratio >= min ? 'PASS' : 'FAIL', `${fmtX(r.ratio)} (${fmtTime(r.reference.median_ms)} -> ${fmtTime(r.ours.median_ms)})`);
+    return t(
+      label,
+      threshold,
+      r.ratio >= min ? 'PASS' : 'FAIL',
+      `${fmtX(r.ratio)} (${fmtTime(r.reference.median_ms)} -> ${fmtTime(r.ours.median_ms)})`,
+    );
   };
   out.push(ratio('query.all', 'query() 100k rows', 3));
   {
@@ -73,10 +86,16 @@ export function evaluateTargets(report, ratioKeys) {
     if (!r.same) return t(label, threshold, 'FAIL', 'results differ from the reference');
     const vsRef = withReference ? `; vs reference ${fmtX(r.ratio)} (reference does not fsync)` : '';
     if (!r.floor) return t(label, threshold, 'not measured', `floor not run (--no-floor)${vsRef}`);
-    if (!Number.isFinite(r.floor.median_ms)) return t(label, threshold, 'not measured', `floor failed: ${r.floor.error}${vsRef}`);
+    if (!Number.isFinite(r.floor.median_ms))
+      return t(label, threshold, 'not measured', `floor failed: ${r.floor.error}${vsRef}`);
     const x = r.ours_vs_floor;
     const rounds = r.ours_vs_floor_rounds ? `rounds ${spread(r.ours_vs_floor_rounds, 2)}; ` : '';
-    return t(label, threshold, x <= 1.2 ? 'PASS' : 'FAIL', `${fmtX(x)} (${rounds}pooled: ours ${fmtTime(r.ours.median_ms)}, floor ${fmtTime(r.floor.median_ms)})${vsRef}`);
+    return t(
+      label,
+      threshold,
+      x <= 1.2 ? 'PASS' : 'FAIL',
+      `${fmtX(x)} (${rounds}pooled: ours ${fmtTime(r.ours.median_ms)}, floor ${fmtTime(r.floor.median_ms)})${vsRef}`,
+    );
   };
   out.push(floor('blob.write.1KiB', 'blob write 1 KiB (durable) vs floor', true));
   out.push(floor('blob.write.16MiB', 'blob write 16 MiB (durable) vs floor', true));
@@ -101,11 +120,19 @@ export function evaluateTargets(report, ratioKeys) {
     if (!tp) out.push(t(name, '>= 20x', 'not measured', '-'));
     else if (!tp.available.appendMany) out.push(t(name, '>= 20x', 'n.a.', 'appendMany not available'));
     else if (tp.errors.ours_appendMany || tp.same.appendMany !== 'same') {
-      out.push(t(name, '>= 20x', 'FAIL', tp.errors.ours_appendMany ?? `results vs reference append: ${tp.same.appendMany}`));
+      out.push(
+        t(name, '>= 20x', 'FAIL', tp.errors.ours_appendMany ?? `results vs reference append: ${tp.same.appendMany}`),
+      );
     } else {
       const x = tp.appendMany_vs_ours_append;
-      out.push(t(name, '>= 20x', x >= 20 ? 'PASS' : 'FAIL',
-        `${fmtX(x, 1)} (rounds ${spread(tp.round_ratios.appendMany_vs_ours_append)}; medians ${fmtRate(tp.rows_per_s.ours_appendMany)} vs ${fmtRate(tp.rows_per_s.ours_append)}; vs reference append ${fmtX(tp.appendMany_vs_reference_append, 1)})`));
+      out.push(
+        t(
+          name,
+          '>= 20x',
+          x >= 20 ? 'PASS' : 'FAIL',
+          `${fmtX(x, 1)} (rounds ${spread(tp.round_ratios.appendMany_vs_ours_append)}; medians ${fmtRate(tp.rows_per_s.ours_appendMany)} vs ${fmtRate(tp.rows_per_s.ours_append)}; vs reference append ${fmtX(tp.appendMany_vs_reference_append, 1)})`,
+        ),
+      );
     }
   }
   {
@@ -113,11 +140,24 @@ export function evaluateTargets(report, ratioKeys) {
     if (!tp) out.push(t(name, '>= 20k/s', 'not measured', '-'));
     else if (!tp.available.appendAsync) out.push(t(name, '>= 20k/s', 'n.a.', 'appendAsync not available'));
     else if (tp.errors.ours_appendAsync || tp.same.appendAsync !== 'same') {
-      out.push(t(name, '>= 20k/s', 'FAIL', tp.errors.ours_appendAsync ?? `results vs reference append: ${tp.same.appendAsync}`));
+      out.push(
+        t(
+          name,
+          '>= 20k/s',
+          'FAIL',
+          tp.errors.ours_appendAsync ?? `results vs reference append: ${tp.same.appendAsync}`,
+        ),
+      );
     } else {
       const r = tp.rows_per_s.ours_appendAsync;
-      out.push(t(name, '>= 20k/s', r >= 20_000 ? 'PASS' : 'FAIL',
-        `${fmtRate(r, 'appends/s')} (median of ${tp.round_rates.ours_appendAsync.length}; ${fmtX(tp.appendAsync_vs_ours_append, 1)} autocommit append)`));
+      out.push(
+        t(
+          name,
+          '>= 20k/s',
+          r >= 20_000 ? 'PASS' : 'FAIL',
+          `${fmtRate(r, 'appends/s')} (median of ${tp.round_rates.ours_appendAsync.length}; ${fmtX(tp.appendAsync_vs_ours_append, 1)} autocommit append)`,
+        ),
+      );
     }
   }
 
@@ -126,9 +166,18 @@ export function evaluateTargets(report, ratioKeys) {
     const name = 'archiveLogsAsync 1M rows: worst main-thread lag';
     const a = report.lag?.archive;
     if (!a) out.push(t(name, '<= 20 ms', 'not measured', '-'));
-    else if (!a.available) out.push(t(name, '<= 20 ms', 'n.a.', `archiveLogsAsync not available (reference archiveLogs: lag ${fmtTime(a.reference.max_lag_ms)})`));
+    else if (!a.available)
+      out.push(
+        t(
+          name,
+          '<= 20 ms',
+          'n.a.',
+          `archiveLogsAsync not available (reference archiveLogs: lag ${fmtTime(a.reference.max_lag_ms)})`,
+        ),
+      );
     else if (a.errors.ours || !a.ours.runs.length) out.push(t(name, '<= 20 ms', 'FAIL', a.errors.ours ?? 'no run'));
-    else if (a.same === false) out.push(t(name, '<= 20 ms', 'FAIL', 'archive results (days/rowCount) differ from the reference'));
+    else if (a.same === false)
+      out.push(t(name, '<= 20 ms', 'FAIL', 'archive results (days/rowCount) differ from the reference'));
     else {
       const lag = a.ours.max_lag_ms;
       const figure = `${lag.toFixed(1)} ms worst of ${a.ours.runs.length}${a.ours.worst_run ? describeContention(a.ours.worst_run) : ''} (idle ${a.idle_max_lag_ms.toFixed(1)} ms); async ${fmtTime(a.ours.median_ms)}, reference sync ${fmtTime(a.reference.median_ms)} (lag ${fmtTime(a.reference.max_lag_ms)})${a.counted ? '' : `; ${a.rows} rows`}`;
@@ -143,7 +192,15 @@ export function evaluateTargets(report, ratioKeys) {
     if (!r) out.push(t(label, '>= 1.0x', 'not measured', '-'));
     else if (r.available === false) out.push(t(label, '>= 1.0x', 'n.a.', `${r.missing} not available`));
     else if (!r.same) out.push(t(label, '>= 1.0x', 'FAIL', `${fmtX(r.ratio)}, results differ from the reference`));
-    else out.push(t(label, '>= 1.0x', r.ratio >= 1 ? 'PASS' : 'FAIL', `${fmtX(r.ratio)} (${fmtTime(r.reference.median_ms)} -> ${fmtTime(r.ours.median_ms)})${lag}`));
+    else
+      out.push(
+        t(
+          label,
+          '>= 1.0x',
+          r.ratio >= 1 ? 'PASS' : 'FAIL',
+          `${fmtX(r.ratio)} (${fmtTime(r.reference.median_ms)} -> ${fmtTime(r.ours.median_ms)})${lag}`,
+        ),
+      );
   }
 
   // 7. large blobs through files
@@ -168,8 +225,14 @@ export function evaluateTargets(report, ratioKeys) {
 export function summarizeTargets(targets) {
   const count = (s) => targets.filter((x) => x.status === s).length;
   const notMet = targets.length - count('PASS');
-  const parts = [['FAIL', count('FAIL')], ['n.a.', count('n.a.')], ['not measured', count('not measured')], ['not counted', count('not counted')]]
-    .filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`);
+  const parts = [
+    ['FAIL', count('FAIL')],
+    ['n.a.', count('n.a.')],
+    ['not measured', count('not measured')],
+    ['not counted', count('not counted')],
+  ]
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`);
   return {
     total: targets.length,
     met: targets.length - notMet,

@@ -20,7 +20,13 @@ const PAYLOAD = JSON.stringify({
   tags: ['a', 'b'],
 });
 
-const entry = (i) => ({ source: SOURCE, type: 'heartbeat', refId: `run-${i % 100}`, payload: PAYLOAD, timestamp: START_MS + 21 * DAY_MS + i });
+const entry = (i) => ({
+  source: SOURCE,
+  type: 'heartbeat',
+  refId: `run-${i % 100}`,
+  payload: PAYLOAD,
+  timestamp: START_MS + 21 * DAY_MS + i,
+});
 
 const gc = typeof globalThis.gc === 'function' ? globalThis.gc : () => {};
 
@@ -90,21 +96,24 @@ function appendAsyncLoop(store, budgetMs) {
         reject(e);
         return;
       }
-      p.then((out) => {
-        if (failed) return;
-        if (typeof out?.id !== 'number') {
+      p.then(
+        (out) => {
+          if (failed) return;
+          if (typeof out?.id !== 'number') {
+            failed = true;
+            reject(new Error('appendAsync did not resolve to the entry with its id'));
+            return;
+          }
+          done++;
+          const now = performance.now();
+          if (now - t0 < budgetMs) issue();
+          else if (done === issued) resolve({ rows: done, ms: now - t0 });
+        },
+        (e) => {
           failed = true;
-          reject(new Error('appendAsync did not resolve to the entry with its id'));
-          return;
-        }
-        done++;
-        const now = performance.now();
-        if (now - t0 < budgetMs) issue();
-        else if (done === issued) resolve({ rows: done, ms: now - t0 });
-      }, (e) => {
-        failed = true;
-        reject(e);
-      });
+          reject(e);
+        },
+      );
     };
     for (let i = 0; i < IN_FLIGHT; i++) issue();
   });
@@ -160,7 +169,9 @@ export async function runThroughput(env, o, floorSeries, log) {
     { key: 'reference_append', impl: 'reference', run: (s) => appendLoop(s, o.budgetMs) },
     { key: 'ours_append', impl: 'ours', run: (s) => appendLoop(s, o.budgetMs) },
     ...(avail.appendMany ? [{ key: 'ours_appendMany', impl: 'ours', run: (s) => appendManyLoop(s, o.budgetMs) }] : []),
-    ...(avail.appendAsync ? [{ key: 'ours_appendAsync', impl: 'ours', run: (s) => appendAsyncLoop(s, o.asyncBudgetMs) }] : []),
+    ...(avail.appendAsync
+      ? [{ key: 'ours_appendAsync', impl: 'ours', run: (s) => appendAsyncLoop(s, o.asyncBudgetMs) }]
+      : []),
   ];
   const rates = Object.fromEntries(measures.map((m) => [m.key, []]));
   const errors = {};
@@ -182,7 +193,9 @@ export async function runThroughput(env, o, floorSeries, log) {
         c.close();
       }
     }
-    log?.(`round ${r + 1}/${o.rounds}: ${measures.map((m) => `${m.key} ${Math.round(rates[m.key].at(-1) ?? NaN)}/s`).join(', ')}`);
+    log?.(
+      `round ${r + 1}/${o.rounds}: ${measures.map((m) => `${m.key} ${Math.round(rates[m.key].at(-1) ?? NaN)}/s`).join(', ')}`,
+    );
   }
   const med = (k) => (rates[k]?.length ? median(rates[k]) : NaN);
   const result = {
@@ -198,7 +211,8 @@ export async function runThroughput(env, o, floorSeries, log) {
   // Ratios between measurements of one round (run back to back), median over rounds: the
   // autocommit rate follows the machine's fsync latency, which drifts, and pairing cancels most of
   // it. The ratio of the medians is kept as well.
-  const paired = (a, b) => (rates[a]?.length && rates[a].length === rates[b]?.length ? rates[a].map((x, i) => x / rates[b][i]) : []);
+  const paired = (a, b) =>
+    rates[a]?.length && rates[a].length === rates[b]?.length ? rates[a].map((x, i) => x / rates[b][i]) : [];
   const ratio = (a, b) => {
     const p = paired(a, b);
     return p.length ? median(p) : NaN;

@@ -47,13 +47,26 @@ function appendWorkload() {
       const store = freshStore(impl, env, 'append');
       let ts = START_MS + 21 * DAY_MS;
       return {
-        fn: () => store.append({ source: 'daemon', type: 'heartbeat', refId: 'run-7', payload: APPEND_PAYLOAD, timestamp: ts++ }),
+        fn: () =>
+          store.append({
+            source: 'daemon',
+            type: 'heartbeat',
+            refId: 'run-7',
+            payload: APPEND_PAYLOAD,
+            timestamp: ts++,
+          }),
         close: () => store.close(),
       };
     },
     verify(impl, env) {
       const store = freshStore(impl, env, 'append-verify');
-      const out = store.append({ source: 'daemon', type: 'heartbeat', refId: null, payload: APPEND_PAYLOAD, timestamp: 1 });
+      const out = store.append({
+        source: 'daemon',
+        type: 'heartbeat',
+        refId: null,
+        payload: APPEND_PAYLOAD,
+        timestamp: 1,
+      });
       store.close();
       return JSON.stringify(out);
     },
@@ -62,10 +75,19 @@ function appendWorkload() {
 
 function upsertWorkload() {
   const entry = (ts) => ({
-    source: 'workflow', type: 'status', refId: `run-${ts % 100}`,
-    payload: JSON.stringify({ status: 'started', step: ts % 7 }), timestamp: ts,
+    source: 'workflow',
+    type: 'status',
+    refId: `run-${ts % 100}`,
+    payload: JSON.stringify({ status: 'started', step: ts % 7 }),
+    timestamp: ts,
   });
-  const run = (ts) => ({ runId: `run-${ts % 100}`, workflow: 'build', status: 'started', timestamp: ts, exitCode: null });
+  const run = (ts) => ({
+    runId: `run-${ts % 100}`,
+    workflow: 'build',
+    status: 'started',
+    timestamp: ts,
+    exitCode: null,
+  });
   return {
     name: 'upsertWorkflowRun (autocommit)',
     key: 'upsertWorkflowRun',
@@ -75,7 +97,10 @@ function upsertWorkload() {
       const store = freshStore(impl, env, 'upsert');
       let ts = START_MS + 21 * DAY_MS;
       return {
-        fn: () => { const t = ts++; return store.upsertWorkflowRun(entry(t), run(t)); },
+        fn: () => {
+          const t = ts++;
+          return store.upsertWorkflowRun(entry(t), run(t));
+        },
         close: () => store.close(),
       };
     },
@@ -151,7 +176,7 @@ function archiveWorkload() {
 
 function blobContent(size, seed) {
   const buf = Buffer.alloc(size);
-  for (let i = 0; i < size; i += 4) buf.writeUInt32LE((Math.imul(i + seed, 2654435761) >>> 0), i);
+  for (let i = 0; i < size; i += 4) buf.writeUInt32LE(Math.imul(i + seed, 2654435761) >>> 0, i);
   return buf;
 }
 
@@ -174,9 +199,16 @@ function blobWrite(label, size) {
           buf.writeUInt32LE(++n, 0); // new content, so the write really writes
           if (size > MiB) gc();
         },
-        fn: () => { last = store.write(buf); },
+        fn: () => {
+          last = store.write(buf);
+        },
         // 16 MiB files are removed (untimed) so the run does not fill the disk.
-        afterEach: size > MiB ? () => { if (last) unlinkSync(join(root, last.slice(0, 2), last.slice(2))); } : undefined,
+        afterEach:
+          size > MiB
+            ? () => {
+                if (last) unlinkSync(join(root, last.slice(0, 2), last.slice(2)));
+              }
+            : undefined,
         close: () => rmSync(root, { recursive: true, force: true }),
       };
     },
@@ -258,10 +290,20 @@ function blobWriteAsync(label, size) {
           buf.writeUInt32LE(++n, 0);
           if (size > MiB) gc();
         },
-        fn: impl === 'ours'
-          ? async () => { last = await store.writeAsync(buf); }
-          : () => { last = store.write(buf); },
-        afterEach: size > MiB ? () => { if (last) unlinkSync(join(root, last.slice(0, 2), last.slice(2))); } : undefined,
+        fn:
+          impl === 'ours'
+            ? async () => {
+                last = await store.writeAsync(buf);
+              }
+            : () => {
+                last = store.write(buf);
+              },
+        afterEach:
+          size > MiB
+            ? () => {
+                if (last) unlinkSync(join(root, last.slice(0, 2), last.slice(2)));
+              }
+            : undefined,
         close: () => rmSync(root, { recursive: true, force: true }),
       };
     },
@@ -299,18 +341,25 @@ function blobReadAsync(label, size) {
   };
 }
 
-export { blobContent, KiB, MiB, ARCHIVE_NOW };
+export { ARCHIVE_NOW, blobContent, KiB, MiB };
 
 export const WORKLOADS = [
   appendWorkload(),
   upsertWorkload(),
-  readWorkload('query() all 100k rows', 'query.all', 'scan', (s) => s.query(), { heavy: true, floor: 'sqlite/scan_100k_rows' }),
-  readWorkload('query({refId, limit: 100})', 'query.refId+limit', 'fast',
-    (s) => s.query({ refId: THREAD_RUN, limit: 100 })),
-  readWorkload('query({source, type, since, until}) 1 day', 'query.source+type+range', 'fast',
-    (s) => s.query({ source: 'workflow', type: 'step', since: START_MS + 5 * DAY_MS, until: START_MS + 6 * DAY_MS - 1 })),
+  readWorkload('query() all 100k rows', 'query.all', 'scan', (s) => s.query(), {
+    heavy: true,
+    floor: 'sqlite/scan_100k_rows',
+  }),
+  readWorkload('query({refId, limit: 100})', 'query.refId+limit', 'fast', (s) =>
+    s.query({ refId: THREAD_RUN, limit: 100 }),
+  ),
+  readWorkload('query({source, type, since, until}) 1 day', 'query.source+type+range', 'fast', (s) =>
+    s.query({ source: 'workflow', type: 'step', since: START_MS + 5 * DAY_MS, until: START_MS + 6 * DAY_MS - 1 }),
+  ),
   readWorkload('getThreadMessages (2.5k msgs)', 'thread.messages', 'fast', (s) => s.getThreadMessages(THREAD_RUN)),
-  readWorkload('getThreadRounds (limit 50)', 'thread.rounds', 'fast', (s) => s.getThreadRounds(THREAD_RUN, { before: 0, limit: 50 })),
+  readWorkload('getThreadRounds (limit 50)', 'thread.rounds', 'fast', (s) =>
+    s.getThreadRounds(THREAD_RUN, { before: 0, limit: 50 }),
+  ),
   readWorkload('getThreadRoundCount', 'thread.roundCount', 'fast', (s) => s.getThreadRoundCount(THREAD_RUN)),
   archiveWorkload(),
   blobWrite('1KiB', KiB),

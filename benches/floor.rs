@@ -18,8 +18,7 @@ use std::time::{Duration, Instant};
 
 // The store's own DDL and insert, so the floor runs exactly the SQL the addon runs.
 use nerve_store::core::floor_sql::{INSERT_LOG, SCHEMA};
-const SELECT_ALL: &str =
-    "SELECT id, source, type, ref_id, payload, timestamp FROM logs  ORDER BY id ASC ";
+const SELECT_ALL: &str = "SELECT id, source, type, ref_id, payload, timestamp FROM logs  ORDER BY id ASC ";
 
 const SCAN_ROWS: usize = 100_000;
 const TX_ROWS: u64 = 1_000;
@@ -35,8 +34,7 @@ fn payload(i: u64) -> String {
 
 fn open(path: &Path) -> Connection {
     let conn = Connection::open(path).expect("open");
-    conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))
-        .expect("wal");
+    conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(())).expect("wal");
     conn.execute_batch(SCHEMA).expect("schema");
     conn
 }
@@ -94,10 +92,7 @@ fn bench_sqlite(c: &mut Criterion) {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     if rows >= SCAN_ROWS as u64 {
-                        drop(std::mem::replace(
-                            &mut conn,
-                            Connection::open_in_memory().expect("mem"),
-                        ));
+                        drop(std::mem::replace(&mut conn, Connection::open_in_memory().expect("mem")));
                         for ext in ["", "-wal", "-shm"] {
                             let _ = fs::remove_file(format!("{}{ext}", path.display()));
                         }
@@ -147,14 +142,7 @@ fn bench_sqlite(c: &mut Criterion) {
                     .expect("rows");
                 assert_eq!(rows.len(), SCAN_ROWS);
                 black_box(rows.last().map(|r| {
-                    (
-                        r.id,
-                        r.source.len(),
-                        r.kind.len(),
-                        r.ref_id.is_some(),
-                        r.payload.is_some(),
-                        r.timestamp,
-                    )
+                    (r.id, r.source.len(), r.kind.len(), r.ref_id.is_some(), r.payload.is_some(), r.timestamp)
                 }));
                 rows
             })
@@ -237,10 +225,7 @@ fn bench_archive(c: &mut Criterion) {
 }
 
 fn sync_dir(dir: &Path) {
-    File::open(dir)
-        .expect("open dir")
-        .sync_all()
-        .expect("fsync dir");
+    File::open(dir).expect("open dir").sync_all().expect("fsync dir");
 }
 
 /// The blob store's write path: sha256, `<root>/<2 hex>/<62 hex>`, temp file, fsync, rename,
@@ -250,10 +235,7 @@ fn durable_write(root: &Path, bytes: &[u8]) -> PathBuf {
     let dir = root.join(&hash[..2]);
     let path = dir.join(&hash[2..]);
     fs::create_dir_all(&dir).expect("mkdir");
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp.")
-        .tempfile_in(&dir)
-        .expect("tmp");
+    let mut tmp = tempfile::Builder::new().prefix(".tmp.").tempfile_in(&dir).expect("tmp");
     tmp.write_all(bytes).expect("write");
     tmp.as_file().sync_all().expect("fsync");
     tmp.persist(&path).expect("rename");
@@ -264,10 +246,7 @@ fn durable_write(root: &Path, bytes: &[u8]) -> PathBuf {
 fn bench_blob(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut g = c.benchmark_group("blob");
-    for (name, size) in [
-        ("durable_write_1KiB", 1usize << 10),
-        ("durable_write_16MiB", 16usize << 20),
-    ] {
+    for (name, size) in [("durable_write_1KiB", 1usize << 10), ("durable_write_16MiB", 16usize << 20)] {
         let mut content = vec![0x5au8; size];
         let mut n = 0u64;
         g.throughput(Throughput::Bytes(size as u64));
@@ -301,10 +280,7 @@ fn bench_blob(c: &mut Criterion) {
     }
     // Reading a blob back (read + sha256 verify), the read path's floor.
     g.sample_size(20).sampling_mode(SamplingMode::Auto);
-    for (name, size) in [
-        ("read_verify_1KiB", 1usize << 10),
-        ("read_verify_16MiB", 16usize << 20),
-    ] {
+    for (name, size) in [("read_verify_1KiB", 1usize << 10), ("read_verify_16MiB", 16usize << 20)] {
         let path = durable_write(dir.path(), &vec![7u8; size]);
         g.throughput(Throughput::Bytes(size as u64));
         g.bench_function(name, |b| {

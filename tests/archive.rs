@@ -49,7 +49,11 @@ fn late_rows_for_an_archived_day_keep_the_earlier_ones() {
     assert!(day1.starts_with(&before_day1), "earlier rows kept, in id order");
     assert_eq!(day1.lines().count(), 2);
     assert!(day1.lines().nth(1).unwrap().contains("\"source\":\"late\""));
-    assert_eq!(fs::read_to_string(archive.join("2026-01-02.jsonl")).unwrap(), before_day2, "no new rows: file untouched");
+    assert_eq!(
+        fs::read_to_string(archive.join("2026-01-02.jsonl")).unwrap(),
+        before_day2,
+        "no new rows: file untouched"
+    );
 }
 
 #[test]
@@ -66,7 +70,11 @@ fn rerun_after_a_crash_between_write_and_delete_is_idempotent() {
     fs::write(&file, done.lines().next().unwrap().to_owned() + "\n{\"id\":2,\"sou").unwrap();
     let raw = rusqlite::Connection::open(dir.path().join("logs.db")).unwrap();
     raw.execute("DELETE FROM meta", []).unwrap();
-    raw.execute("INSERT INTO logs VALUES (1, 'a', 'x', NULL, NULL, ?1), (2, 'b', 'x', NULL, NULL, ?2)", [JAN1 + 1, JAN1 + 2]).unwrap();
+    raw.execute(
+        "INSERT INTO logs VALUES (1, 'a', 'x', NULL, NULL, ?1), (2, 'b', 'x', NULL, NULL, ?2)",
+        [JAN1 + 1, JAN1 + 2],
+    )
+    .unwrap();
     s.archive_logs(&opts(JAN1 + 2 * DAY), &archive).unwrap();
     assert_eq!(fs::read_to_string(&file).unwrap(), done, "no duplicate ids, torn line replaced");
 }
@@ -159,7 +167,10 @@ fn archiving_most_of_the_table_keeps_the_other_rows_exactly() {
     let keep_sql = "SELECT id, source, type, ref_id, payload, timestamp, typeof(timestamp), typeof(payload) FROM logs WHERE id > 12000 ORDER BY id";
     let rows = |c: &rusqlite::Connection| -> Vec<Vec<rusqlite::types::Value>> {
         let mut st = c.prepare(keep_sql).unwrap();
-        st.query_map([], |r| (0..8).map(|i| r.get::<_, rusqlite::types::Value>(i)).collect()).unwrap().map(Result::unwrap).collect()
+        st.query_map([], |r| (0..8).map(|i| r.get::<_, rusqlite::types::Value>(i)).collect())
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     };
     let before = rows(&raw);
     let seq: i64 = raw.query_row("SELECT seq FROM sqlite_sequence WHERE name = 'logs'", [], |r| r.get(0)).unwrap();
@@ -168,9 +179,13 @@ fn archiving_most_of_the_table_keeps_the_other_rows_exactly() {
     assert_eq!(result.days.iter().map(|d| d.row_count).sum::<usize>(), 12_000);
     assert_eq!(rows(&raw), before, "the kept rows are the same rows, ids and types included");
     assert_eq!(raw.query_row("SELECT count(*) FROM logs", [], |r| r.get::<_, i64>(0)).unwrap(), 3);
-    assert_eq!(raw.query_row("SELECT seq FROM sqlite_sequence WHERE name = 'logs'", [], |r| r.get::<_, i64>(0)).unwrap(), seq);
+    assert_eq!(
+        raw.query_row("SELECT seq FROM sqlite_sequence WHERE name = 'logs'", [], |r| r.get::<_, i64>(0)).unwrap(),
+        seq
+    );
     assert_eq!(raw.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok");
-    let lines: usize = fs::read_dir(&archive).unwrap().map(|e| fs::read_to_string(e.unwrap().path()).unwrap().lines().count()).sum();
+    let lines: usize =
+        fs::read_dir(&archive).unwrap().map(|e| fs::read_to_string(e.unwrap().path()).unwrap().lines().count()).sum();
     assert_eq!(lines, 12_000);
     assert!(s.append(&entry("d", "w", None, None, young)).unwrap() > seq, "ids keep growing");
 }
@@ -200,7 +215,11 @@ fn a_day_whose_file_cannot_be_written_is_undone_with_the_days_after_it() {
     assert_eq!(s.get_meta("archived_up_to").unwrap().as_deref(), Some("2026-01-01"));
     assert!(archive.join("2026-01-01.jsonl").is_file());
     assert!(!archive.join("2026-01-03.jsonl").exists() && !archive.join("2026-01-04.jsonl").exists());
-    let stray: Vec<_> = fs::read_dir(&archive).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with(".tmp.")).collect();
+    let stray: Vec<_> = fs::read_dir(&archive)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".tmp."))
+        .collect();
     assert!(stray.is_empty(), "no temporary files left: {stray:?}");
 }
 
@@ -213,12 +232,17 @@ fn the_plan_names_the_days_and_row_counts_the_archive_then_moves() {
         s.append(&entry("a", "x", None, None, JAN1 + day * DAY + i as i64)).unwrap();
     }
     s.archive_logs(&ArchiveOptions { max_days: Some(1.0), ..opts(JAN1 + 3 * DAY) }, &archive).unwrap();
-    for (now, max_days) in [(JAN1 + 7 * DAY, None), (JAN1 + 20 * DAY, Some(3.0)), (JAN1 + 20 * DAY, None), (JAN1, None)] {
+    for (now, max_days) in [(JAN1 + 7 * DAY, None), (JAN1 + 20 * DAY, Some(3.0)), (JAN1 + 20 * DAY, None), (JAN1, None)]
+    {
         let o = ArchiveOptions { max_days, ..opts(now) };
         let files = || fs::read_dir(&archive).unwrap().map(|e| e.unwrap().file_name()).collect::<Vec<_>>();
         let (files_before, watermark) = (files(), s.get_meta("archived_up_to").unwrap());
         let plan = s.archive_plan(&o).unwrap();
-        assert_eq!((files(), s.get_meta("archived_up_to").unwrap()), (files_before, watermark), "planning changes nothing");
+        assert_eq!(
+            (files(), s.get_meta("archived_up_to").unwrap()),
+            (files_before, watermark),
+            "planning changes nothing"
+        );
         let rows_before = s.query(&LogQuery::default()).unwrap().len();
         let planned: Vec<(String, u64)> = plan.into_iter().map(|d| (d.day, d.row_count)).collect();
         let done = s.archive_logs(&o, &archive).unwrap();

@@ -120,14 +120,23 @@ fn decode(mut b: LogRowBatch) -> Vec<LogRow> {
 fn row_batch_round_trips_every_kind_of_row() {
     let (dir, mut s) = open();
     let big = "x".repeat(700_000);
-    let payloads = [Some("{}".to_string()), None, Some("héllo ✓ 𝄞".into()), Some(big.clone()), Some(big), Some("tail".into())];
+    let payloads =
+        [Some("{}".to_string()), None, Some("héllo ✓ 𝄞".into()), Some(big.clone()), Some(big), Some("tail".into())];
     for (i, p) in payloads.iter().enumerate() {
         let ref_id = if i % 2 == 0 { Some("r") } else { None };
         s.append(&entry("src", &format!("t{}", i % 3), ref_id, p.as_deref(), JAN1 + i as i64)).unwrap();
     }
     let raw = rusqlite::Connection::open(dir.path().join("logs.db")).unwrap();
-    raw.execute("INSERT INTO logs (source, type, ref_id, payload, timestamp) VALUES ('s', 't', NULL, x'0102', 1.5)", []).unwrap();
-    raw.execute("INSERT INTO logs (source, type, ref_id, payload, timestamp) VALUES ('s', 't', ?1, 'a', 2)", ["nul\u{0}cut"]).unwrap();
+    raw.execute(
+        "INSERT INTO logs (source, type, ref_id, payload, timestamp) VALUES ('s', 't', NULL, x'0102', 1.5)",
+        [],
+    )
+    .unwrap();
+    raw.execute(
+        "INSERT INTO logs (source, type, ref_id, payload, timestamp) VALUES ('s', 't', ?1, 'a', 2)",
+        ["nul\u{0}cut"],
+    )
+    .unwrap();
     let expected = s.query(&LogQuery::default()).unwrap();
     let mut batch = LogRowBatch::new();
     s.query_each(&LogQuery::default(), |row| batch.push(row)).unwrap();

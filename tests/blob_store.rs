@@ -1,4 +1,6 @@
-use nerve_store::core::{digest_hex, hex_str, normalize_blob_hash, normalize_hash, BlobStore, ReadOutcome, STREAM_CHUNK};
+use nerve_store::core::{
+    digest_hex, hex_str, normalize_blob_hash, normalize_hash, BlobStore, ReadOutcome, STREAM_CHUNK,
+};
 use std::fs;
 
 #[test]
@@ -45,7 +47,8 @@ fn pattern(len: usize, seed: u32) -> Vec<u8> {
 
 /// Names in `dir`, sorted.
 fn names(dir: &std::path::Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> =
+        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     v.sort();
     v
 }
@@ -64,7 +67,10 @@ fn reads_empty_and_multi_chunk_blobs() {
         ReadOutcome::Filled(b) => assert_eq!(b, big),
         ReadOutcome::Bytes(_) => panic!("a regular file reports its size"),
     }
-    assert!(blobs.read_with(&"0".repeat(64), |_| -> nerve_store::core::Result<Vec<u8>> { panic!("no alloc for a missing blob") }).unwrap().is_none());
+    assert!(blobs
+        .read_with(&"0".repeat(64), |_| -> nerve_store::core::Result<Vec<u8>> { panic!("no alloc for a missing blob") })
+        .unwrap()
+        .is_none());
 }
 
 #[test]

@@ -1,9 +1,9 @@
 mod common;
 
 use common::*;
+use nerve_store::core::create_dirs;
 use nerve_store::core::ArchiveOptions;
 use nerve_store::core::{digest_hex, BlobStore};
-use nerve_store::core::create_dirs;
 use nerve_store::core::{LogQuery, LogStore};
 use std::fs;
 
@@ -23,7 +23,8 @@ fn archive_into_a_missing_directory_creates_it_and_archives() {
     let mut s = LogStore::open(dir.path().join("logs.db")).unwrap();
     let archive = dir.path().join("not/yet/there");
     s.append(&entry("a", "x", None, None, JAN1 + 1)).unwrap();
-    let opts = ArchiveOptions { now: Some((JAN1 + 2 * DAY) as f64), retention_ms: Some(DAY as f64), ..Default::default() };
+    let opts =
+        ArchiveOptions { now: Some((JAN1 + 2 * DAY) as f64), retention_ms: Some(DAY as f64), ..Default::default() };
     let out = s.archive_logs(&opts, &archive).unwrap();
     assert_eq!(out.days.len(), 1);
     assert_eq!(fs::read_to_string(archive.join("2026-01-01.jsonl")).unwrap().lines().count(), 1);
@@ -41,10 +42,14 @@ fn a_stray_temporary_file_in_the_archive_is_not_a_day() {
     let stray = archive.join(".tmp.Ab12Cd");
     fs::write(&stray, "{\"id\":99,\"source\":\"ghost\",\"type\":\"x\",\"refId\":null,\"payload\":null,\"timestamp\":1767225600001}\n{\"id\":1,\"sou").unwrap();
     s.append(&entry("a", "x", None, None, JAN1 + 1)).unwrap();
-    let opts = ArchiveOptions { now: Some((JAN1 + 2 * DAY) as f64), retention_ms: Some(DAY as f64), ..Default::default() };
+    let opts =
+        ArchiveOptions { now: Some((JAN1 + 2 * DAY) as f64), retention_ms: Some(DAY as f64), ..Default::default() };
     s.archive_logs(&opts, &archive).unwrap();
     let day = fs::read_to_string(archive.join("2026-01-01.jsonl")).unwrap();
-    assert_eq!(day, "{\"id\":1,\"source\":\"a\",\"type\":\"x\",\"refId\":null,\"payload\":null,\"timestamp\":1767225600001}\n");
+    assert_eq!(
+        day,
+        "{\"id\":1,\"source\":\"a\",\"type\":\"x\",\"refId\":null,\"payload\":null,\"timestamp\":1767225600001}\n"
+    );
     assert!(s.query(&LogQuery::default()).unwrap().is_empty());
     assert!(stray.is_file());
 }

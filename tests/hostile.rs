@@ -5,11 +5,11 @@
 mod common;
 
 use common::{entry, DAY, JAN1};
-use nerve_store::core::ArchiveOptions;
-use nerve_store::core::{digest_hex, normalize_blob_hash, BlobStore};
-use nerve_store::core::{check_limit, LogQuery, LogStore, NewEntry};
 use nerve_store::core::utc_day;
+use nerve_store::core::ArchiveOptions;
 use nerve_store::core::Error;
+use nerve_store::core::{check_limit, LogQuery, LogStore, NewEntry};
+use nerve_store::core::{digest_hex, normalize_blob_hash, BlobStore};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use rusqlite::types::Value;
@@ -289,7 +289,9 @@ fn real_database() -> (tempfile::TempDir, Vec<u8>, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("logs.db");
     let mut s = LogStore::open(&path).unwrap();
-    let rows: Vec<NewEntry> = (0..200).map(|i| entry("workflow", "t", Some("run-1"), Some("{\"payload\":\"xxxxxxxxxxxxxxxx\"}"), JAN1 + i * 1000)).collect();
+    let rows: Vec<NewEntry> = (0..200)
+        .map(|i| entry("workflow", "t", Some("run-1"), Some("{\"payload\":\"xxxxxxxxxxxxxxxx\"}"), JAN1 + i * 1000))
+        .collect();
     s.append_many(&rows).unwrap();
     s.close().unwrap();
     let db = fs::read(&path).unwrap();
@@ -309,7 +311,12 @@ fn real_database() -> (tempfile::TempDir, Vec<u8>, Vec<u8>) {
 fn exercise(path: &Path) {
     let Some(mut s) = coded(LogStore::open(path)) else { return };
     coded(s.query(&LogQuery::default()));
-    coded(s.query(&LogQuery { source: Some(Some("workflow".into())), since: Some(Some(JAN1 as f64)), limit: Some(5.0), ..Default::default() }));
+    coded(s.query(&LogQuery {
+        source: Some(Some("workflow".into())),
+        since: Some(Some(JAN1 as f64)),
+        limit: Some(5.0),
+        ..Default::default()
+    }));
     coded(s.append(&entry("a", "b", None, None, JAN1)));
     coded(s.get_meta("archived_up_to"));
     coded(s.set_meta("k", "v"));
@@ -317,7 +324,15 @@ fn exercise(path: &Path) {
     coded(s.thread_round_count("run-1"));
     coded(s.thread_rounds("run-1", 0.0, 5.0));
     let archive = s.default_archive_dir();
-    coded(s.archive_logs(&ArchiveOptions { now: Some((JAN1 + 3 * DAY) as f64), vacuum: true, max_days: Some(3.0), retention_ms: Some(0.0) }, &archive));
+    coded(s.archive_logs(
+        &ArchiveOptions {
+            now: Some((JAN1 + 3 * DAY) as f64),
+            vacuum: true,
+            max_days: Some(3.0),
+            retention_ms: Some(0.0),
+        },
+        &archive,
+    ));
     coded(s.close());
 }
 
@@ -329,8 +344,16 @@ fn thread_reads_return_when_the_data_version_never_settles() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("logs.db");
     let mut s = LogStore::open(&path).unwrap();
-    s.append(&entry("workflow", "thread_workflow_message", Some("run-1"), Some("{\"role\":\"user\",\"content\":\"hi\"}"), JAN1)).unwrap();
-    s.append(&entry("workflow", "thread_command_event", Some("run-1"), Some("{\"type\":\"tool_call\"}"), JAN1 + 1)).unwrap();
+    s.append(&entry(
+        "workflow",
+        "thread_workflow_message",
+        Some("run-1"),
+        Some("{\"role\":\"user\",\"content\":\"hi\"}"),
+        JAN1,
+    ))
+    .unwrap();
+    s.append(&entry("workflow", "thread_command_event", Some("run-1"), Some("{\"type\":\"tool_call\"}"), JAN1 + 1))
+        .unwrap();
     s.close().unwrap();
     fs::create_dir(dir.path().join("logs.db-shm")).unwrap();
     let mut s = LogStore::open(&path).unwrap();

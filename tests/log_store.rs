@@ -19,13 +19,17 @@ fn append_assigns_increasing_ids_and_query_filters() {
     assert!(a < b && b < c);
 
     let all = s.query(&LogQuery::default()).unwrap();
-    assert_eq!(all.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), vec![Value::Integer(a), Value::Integer(b), Value::Integer(c)]);
+    assert_eq!(
+        all.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+        vec![Value::Integer(a), Value::Integer(b), Value::Integer(c)]
+    );
 
     let q = LogQuery { source: Some(Some("signal".into())), ..Default::default() };
     assert_eq!(s.query(&q).unwrap().len(), 2);
     let q = LogQuery { ref_id: Some(None), ..Default::default() };
     assert!(s.query(&q).unwrap().is_empty(), "a null filter matches nothing");
-    let q = LogQuery { since: Some(Some((JAN1 + 5) as f64)), until: Some(Some((JAN1 + 10) as f64)), ..Default::default() };
+    let q =
+        LogQuery { since: Some(Some((JAN1 + 5) as f64)), until: Some(Some((JAN1 + 10) as f64)), ..Default::default() };
     assert_eq!(s.query(&q).unwrap().len(), 2, "since/until are inclusive");
     let q = LogQuery { limit: Some(-1.0), ..Default::default() };
     assert_eq!(s.query(&q).unwrap().len(), 3, "negative limit means none");
@@ -54,9 +58,18 @@ fn numbers_bind_like_javascript_numbers() {
 #[test]
 fn workflow_runs_upsert_atomically_and_list_in_order() {
     let (_d, mut s) = open();
-    s.upsert_workflow_run(&entry("workflow", "queued", Some("r1"), None, JAN1), &run("r1", "w", S::Queued, JAN1)).unwrap();
-    s.upsert_workflow_run(&entry("workflow", "queued", Some("r2"), None, JAN1 + 1), &run("r2", "w", S::Queued, JAN1 + 1)).unwrap();
-    s.upsert_workflow_run(&entry("workflow", "started", Some("r2"), None, JAN1 + 2), &run("r2", "w", S::Started, JAN1 + 2)).unwrap();
+    s.upsert_workflow_run(&entry("workflow", "queued", Some("r1"), None, JAN1), &run("r1", "w", S::Queued, JAN1))
+        .unwrap();
+    s.upsert_workflow_run(
+        &entry("workflow", "queued", Some("r2"), None, JAN1 + 1),
+        &run("r2", "w", S::Queued, JAN1 + 1),
+    )
+    .unwrap();
+    s.upsert_workflow_run(
+        &entry("workflow", "started", Some("r2"), None, JAN1 + 2),
+        &run("r2", "w", S::Started, JAN1 + 2),
+    )
+    .unwrap();
     let mut done = run("r1", "w", S::Completed, JAN1 + 3);
     done.exit_code = Some(0.0);
     s.upsert_workflow_run(&entry("workflow", "completed", Some("r1"), None, JAN1 + 3), &done).unwrap();
@@ -128,7 +141,16 @@ fn database_is_wal_with_the_shared_schema() {
         .unwrap();
     assert_eq!(
         names,
-        ["idx_logs_ref_id", "idx_logs_source_type", "idx_logs_timestamp", "idx_workflow_runs_status", "idx_workflow_runs_workflow", "logs", "meta", "workflow_runs"]
+        [
+            "idx_logs_ref_id",
+            "idx_logs_source_type",
+            "idx_logs_timestamp",
+            "idx_workflow_runs_status",
+            "idx_workflow_runs_workflow",
+            "logs",
+            "meta",
+            "workflow_runs"
+        ]
     );
     // Reopening an existing database (exit_code already present) works.
     drop(LogStore::open(&path).unwrap());

@@ -12,15 +12,34 @@ fn plain(conn: &rusqlite::Connection, q: &LogQuery) -> Vec<LogRow> {
     let mut args: Vec<Value> = Vec::new();
     let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
     let num = |v: &Option<f64>| v.map_or(Value::Null, Value::Real);
-    if let Some(v) = &q.source { conds.push("source = ?"); args.push(text(v)); }
-    if let Some(v) = &q.kind { conds.push("type = ?"); args.push(text(v)); }
-    if let Some(v) = &q.ref_id { conds.push("ref_id = ?"); args.push(text(v)); }
-    if let Some(v) = &q.since { conds.push("timestamp >= ?"); args.push(num(v)); }
-    if let Some(v) = &q.until { conds.push("timestamp <= ?"); args.push(num(v)); }
+    if let Some(v) = &q.source {
+        conds.push("source = ?");
+        args.push(text(v));
+    }
+    if let Some(v) = &q.kind {
+        conds.push("type = ?");
+        args.push(text(v));
+    }
+    if let Some(v) = &q.ref_id {
+        conds.push("ref_id = ?");
+        args.push(text(v));
+    }
+    if let Some(v) = &q.since {
+        conds.push("timestamp >= ?");
+        args.push(num(v));
+    }
+    if let Some(v) = &q.until {
+        conds.push("timestamp <= ?");
+        args.push(num(v));
+    }
     let mut sql = "SELECT id, source, type, ref_id, payload, timestamp FROM logs".to_string();
-    if !conds.is_empty() { sql += &format!(" WHERE {}", conds.join(" AND ")); }
+    if !conds.is_empty() {
+        sql += &format!(" WHERE {}", conds.join(" AND "));
+    }
     sql += " ORDER BY id ASC";
-    if let Some(l) = q.limit { sql += &format!(" LIMIT {l}"); }
+    if let Some(l) = q.limit {
+        sql += &format!(" LIMIT {l}");
+    }
     let mut stmt = conn.prepare(&sql).unwrap();
     stmt.query_map(rusqlite::params_from_iter(args), LogRow::from_row).unwrap().map(Result::unwrap).collect()
 }
@@ -53,12 +72,33 @@ fn intersection_plan_returns_the_plain_rows() {
         let pick = |n: u64, rnd: &mut dyn FnMut(u64) -> u64| rnd(n);
         let mut r = |n| pick(n, &mut rnd);
         let q = LogQuery {
-            source: match r(4) { 0 => None, 1 => Some(None), _ => Some(Some(["a", "b", "c"][r(3) as usize].into())) },
-            kind: match r(3) { 0 => None, _ => Some(Some(["x", "y"][r(2) as usize].into())) },
-            ref_id: match r(3) { 0 => Some(Some(format!("r{}", r(40)))), _ => None },
-            since: match r(3) { 0 => None, _ => Some(Some((JAN1 + r(6000) as i64) as f64)) },
-            until: match r(4) { 0 => None, 1 => Some(None), _ => Some(Some((JAN1 + r(7000) as i64) as f64)) },
-            limit: match r(4) { 0 => Some(r(50) as f64), 1 => Some(-1.0), _ => None },
+            source: match r(4) {
+                0 => None,
+                1 => Some(None),
+                _ => Some(Some(["a", "b", "c"][r(3) as usize].into())),
+            },
+            kind: match r(3) {
+                0 => None,
+                _ => Some(Some(["x", "y"][r(2) as usize].into())),
+            },
+            ref_id: match r(3) {
+                0 => Some(Some(format!("r{}", r(40)))),
+                _ => None,
+            },
+            since: match r(3) {
+                0 => None,
+                _ => Some(Some((JAN1 + r(6000) as i64) as f64)),
+            },
+            until: match r(4) {
+                0 => None,
+                1 => Some(None),
+                _ => Some(Some((JAN1 + r(7000) as i64) as f64)),
+            },
+            limit: match r(4) {
+                0 => Some(r(50) as f64),
+                1 => Some(-1.0),
+                _ => None,
+            },
         };
         let mut ours = Vec::new();
         s.query_each(&q, |row| {

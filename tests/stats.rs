@@ -2,8 +2,8 @@
 mod common;
 
 use common::{entry, run, DAY, JAN1};
-use nerve_store::core::{LogStore, WorkflowRunStatus};
 use nerve_store::core::{integrity_check, store_stats};
+use nerve_store::core::{LogStore, WorkflowRunStatus};
 
 #[test]
 fn empty_database_has_no_rows_or_days() {

@@ -40,7 +40,11 @@ fn check_rounds(s: &mut LogStore) {
     for before in [0.0, 1.0, 2.5, 3.0, count as f64, count as f64 + 1.0, -1.0] {
         for limit in [1.0, 2.0, 5.0, 1000.0] {
             let cached = s.thread_rounds("run", before, limit).unwrap();
-            assert_eq!(cached, s.thread_rounds_uncached("run", before, limit).unwrap(), "before {before} limit {limit}");
+            assert_eq!(
+                cached,
+                s.thread_rounds_uncached("run", before, limit).unwrap(),
+                "before {before} limit {limit}"
+            );
         }
     }
 }
@@ -69,9 +73,14 @@ fn another_connection_s_writes_reset_the_caches() {
     let before = s.thread_payloads_since(ThreadList::Messages, "run", None).unwrap();
     let raw = rusqlite::Connection::open(s.path()).unwrap();
     raw.execute("DELETE FROM logs WHERE ref_id = 'run' AND id % 2 = 0", []).unwrap();
-    raw.execute("UPDATE logs SET payload = '{\"role\":\"x\",\"content\":\"y\"}' WHERE ref_id = 'run' AND id % 5 = 0", []).unwrap();
+    raw.execute(
+        "UPDATE logs SET payload = '{\"role\":\"x\",\"content\":\"y\"}' WHERE ref_id = 'run' AND id % 5 = 0",
+        [],
+    )
+    .unwrap();
     check_rounds(&mut s);
-    let after = s.thread_payloads_since(ThreadList::Messages, "run", Some((before.generation, before.last_id))).unwrap();
+    let after =
+        s.thread_payloads_since(ThreadList::Messages, "run", Some((before.generation, before.last_id))).unwrap();
     assert!(after.reset, "a foreign commit invalidates the delta");
     assert_eq!(after.payloads, s.thread_message_payloads("run").unwrap());
     assert_ne!(after.payloads, before.payloads);
@@ -83,7 +92,13 @@ fn own_archive_resets_the_caches() {
     for i in 0..30 {
         add(&s, i);
     }
-    let _ = s.append(&entry("workflow", "thread_workflow_message", Some("run"), Some(r#"{"role":"a","content":"b"}"#), JAN1 + 40 * DAY));
+    let _ = s.append(&entry(
+        "workflow",
+        "thread_workflow_message",
+        Some("run"),
+        Some(r#"{"role":"a","content":"b"}"#),
+        JAN1 + 40 * DAY,
+    ));
     check_rounds(&mut s);
     let known = s.thread_payloads_since(ThreadList::Events, "run", None).unwrap();
     let opts = ArchiveOptions { now: Some((JAN1 + 35 * DAY) as f64), ..Default::default() };

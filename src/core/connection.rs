@@ -77,7 +77,9 @@ fn enable_wal(conn: &Connection) -> Result<()> {
     let mut pause = Duration::from_millis(1);
     loop {
         match conn.query_row(sql::JOURNAL_MODE_WAL, [], |_| Ok(())) {
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy && Instant::now() < deadline => {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && Instant::now() < deadline =>
+            {
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_millis(20));
             }

@@ -124,10 +124,7 @@ impl Error {
         Self::new(
             ErrorKind::Error,
             "ERR_BLOB_MISMATCH",
-            format!(
-                "Blob CAS mismatch at \"{}\": file digests to {actual}, path expects {expected}",
-                path.display()
-            ),
+            format!("Blob CAS mismatch at \"{}\": file digests to {actual}, path expects {expected}", path.display()),
         )
     }
 
@@ -135,10 +132,7 @@ impl Error {
         Self::new(
             ErrorKind::Error,
             "ERR_ARCHIVE_CORRUPT",
-            format!(
-                "Archive file \"{}\" has an unreadable line {line}; nothing was deleted",
-                path.display()
-            ),
+            format!("Archive file \"{}\" has an unreadable line {line}; nothing was deleted", path.display()),
         )
     }
 

@@ -21,14 +21,19 @@ mod thread;
 pub mod utc_day;
 
 pub use archive::{archive_shared, ArchiveDay, ArchiveOptions, ArchiveResult, PlannedDay};
-pub use blob_store::{digest_hex, hex_str, normalize_blob_hash, normalize_hash, zeroed_vec, BlobStore, ReadOutcome, STREAM_CHUNK};
+pub use blob_store::{
+    digest_hex, hex_str, normalize_blob_hash, normalize_hash, zeroed_vec, BlobStore, ReadOutcome, STREAM_CHUNK,
+};
 pub use busy::BUSY_TIMEOUT;
 pub use durable_fs::{create_dirs, TEMP_PREFIX};
 pub use error::{Error, ErrorKind, Result};
 pub use group_commit::GroupCommit;
 pub use js_value::MAX_SAFE_INTEGER;
 pub use layout::{ARCHIVE_DIR, BLOBS_DIR, DAY_FILE_SUFFIX, DB_FILE};
-pub use log_store::{check_limit, lock, LogQuery, LogRow, LogStore, Member, NewEntry, RunUpdate, SharedStore, WorkflowRunRow, WorkflowRunStatus};
+pub use log_store::{
+    check_limit, lock, LogQuery, LogRow, LogStore, Member, NewEntry, RunUpdate, SharedStore, WorkflowRunRow,
+    WorkflowRunStatus,
+};
 pub use row_batch::{LogRowBatch, TextChunk, COLUMNS, NULL_INDEX, SPECIAL};
 pub use stats::{integrity_check, store_stats, StoreStats};
 pub use thread::{thread_rounds_wanted, PayloadDelta, RoundRow, ThreadList};

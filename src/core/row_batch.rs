@@ -150,7 +150,9 @@ impl LogRowBatch {
         let (Some(id), Some(ts)) = (safe_number(row.get_ref(0)?), safe_number(row.get_ref(5)?)) else {
             return Ok(None);
         };
-        let (Some(Cell::Text(source)), Some(Cell::Text(kind))) = (self.interned(0, row.get_ref(1)?), self.interned(1, row.get_ref(2)?)) else {
+        let (Some(Cell::Text(source)), Some(Cell::Text(kind))) =
+            (self.interned(0, row.get_ref(1)?), self.interned(1, row.get_ref(2)?))
+        else {
             return Ok(None);
         };
         let ref_id = match self.interned(2, row.get_ref(3)?) {

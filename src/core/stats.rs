@@ -43,14 +43,12 @@ fn grouped(conn: &Connection, sql: &str) -> Result<Vec<(String, i64)>> {
 /// at a time, so the cost grows with the number of days, not rows.
 pub fn store_stats(path: &Path) -> Result<StoreStats> {
     let conn = open_existing(path)?;
-    transaction::snapshot(&conn, |tx| counts(tx))
+    transaction::snapshot(&conn, counts)
 }
 
 fn counts(tx: &Connection) -> Result<StoreStats> {
     let (rows, first, last): (i64, Option<f64>, Option<f64>) =
-        tx.query_row(sql::LOG_SPAN, [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?;
+        tx.query_row(sql::LOG_SPAN, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     let mut days = 0;
     if let (Some(first), Some(last)) = (first, last) {
         let mut stmt = tx.prepare(sql::NEXT_TIMESTAMP_FROM)?;

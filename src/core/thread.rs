@@ -87,7 +87,8 @@ impl RoundCache {
             }
         }
         let tick = self.tick;
-        let index = self.runs.entry(run_id.to_owned()).or_insert_with(|| RoundIndex { generation, ..Default::default() });
+        let index =
+            self.runs.entry(run_id.to_owned()).or_insert_with(|| RoundIndex { generation, ..Default::default() });
         if index.generation != generation {
             *index = RoundIndex { generation, ..Default::default() };
         }
@@ -118,7 +119,11 @@ fn rounds_below(before: f64, n: usize) -> usize {
     } else {
         // rn < before  <=>  rn <= ceil(before) - 1
         let top = before.ceil() - 1.0;
-        if top >= n as f64 { n } else { top as usize }
+        if top >= n as f64 {
+            n
+        } else {
+            top as usize
+        }
     }
 }
 
@@ -152,7 +157,12 @@ impl LogStore {
 
     /// The list's payloads after `known = (generation, last_id)`, or all of them (`reset`) when
     /// `known` is `None` or from an older generation.
-    pub fn thread_payloads_since(&mut self, list: ThreadList, run_id: &str, known: Option<(u64, i64)>) -> Result<PayloadDelta> {
+    pub fn thread_payloads_since(
+        &mut self,
+        list: ThreadList,
+        run_id: &str,
+        known: Option<(u64, i64)>,
+    ) -> Result<PayloadDelta> {
         let sql = match list {
             ThreadList::Events => sql::THREAD_EVENTS_AFTER,
             ThreadList::Messages => sql::THREAD_MESSAGES_AFTER,
@@ -163,7 +173,13 @@ impl LogStore {
             // `SETTLE_TRIES`).
             let settled = attempt < SETTLE_TRIES;
             let after = known.filter(|(g, _)| settled && *g == generation).map(|(_, id)| id);
-            let mut delta = PayloadDelta { generation, reset: after.is_none(), last_id: after.unwrap_or(i64::MIN), payloads: Vec::new(), keep: settled };
+            let mut delta = PayloadDelta {
+                generation,
+                reset: after.is_none(),
+                last_id: after.unwrap_or(i64::MIN),
+                payloads: Vec::new(),
+                keep: settled,
+            };
             {
                 let mut stmt = self.stmt_conn()?.prepare_cached(sql)?;
                 let mut rows = stmt.query(params![run_id, delta.last_id])?;

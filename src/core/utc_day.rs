@@ -19,8 +19,7 @@ pub fn utc_date_string_from_ms(ms: f64) -> Result<String> {
     let t = time_clip(ms).ok_or_else(Error::invalid_time_value)?;
     let days = t.div_euclid(MS_PER_DAY);
     // |days| <= 1e8, far inside `time`'s large-dates range.
-    let date = Date::from_julian_day((days + UNIX_EPOCH_JULIAN_DAY) as i32)
-        .map_err(|_| Error::invalid_time_value())?;
+    let date = Date::from_julian_day((days + UNIX_EPOCH_JULIAN_DAY) as i32).map_err(|_| Error::invalid_time_value())?;
     let (y, m, d) = (date.year(), date.month() as u8, date.day());
     Ok(if (0..=9999).contains(&y) {
         format!("{y:04}-{m:02}-{d:02}")
@@ -47,9 +46,7 @@ pub fn parse_utc_day(day: &str) -> Result<Date> {
         && b[7] == b'-'
         && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !shape_ok {
-        return Err(Error::invalid_utc_day(format!(
-            "Invalid UTC day (expected YYYY-MM-DD): {day}"
-        )));
+        return Err(Error::invalid_utc_day(format!("Invalid UTC day (expected YYYY-MM-DD): {day}")));
     }
     let num = |r: std::ops::Range<usize>| day[r].parse::<u16>().unwrap_or(0);
     let (y, mo, d) = (num(0..4), num(5..7), num(8..10));

@@ -34,7 +34,9 @@ pub fn entries(env: &Env, list: &Array<'_>) -> napi::Result<Vec<NewEntry>> {
         let name = format!("entries[{i}]");
         let item: Unknown = match list.get(i) {
             Ok(item) => item.ok_or_else(|| napi::Error::from_reason("array element vanished"))?,
-            Err(e) if e.status == napi::Status::PendingException => return Err(super::errors::rethrow_unreadable(env, &name)),
+            Err(e) if e.status == napi::Status::PendingException => {
+                return Err(super::errors::rethrow_unreadable(env, &name))
+            }
             Err(e) => return Err(e),
         };
         let obj = convert::object(item, &name).or_throw(env)?;
@@ -78,7 +80,8 @@ pub fn archive_options(env: &Env, options: Unknown) -> napi::Result<ArchiveOptio
     let now = optional(env, field(env, &o, "options", "now")?, "options.now", convert::number)?;
     let vacuum = optional(env, field(env, &o, "options", "vacuum")?, "options.vacuum", convert::boolean)?;
     let max_days = optional(env, field(env, &o, "options", "maxDays")?, "options.maxDays", convert::number)?;
-    let retention_ms = optional(env, field(env, &o, "options", "retentionMs")?, "options.retentionMs", convert::number)?;
+    let retention_ms =
+        optional(env, field(env, &o, "options", "retentionMs")?, "options.retentionMs", convert::number)?;
     Ok(ArchiveOptions { now, vacuum: vacuum.unwrap_or(false), max_days, retention_ms })
 }
 
@@ -102,6 +105,11 @@ pub fn run(env: &Env, run: &Object<'_>) -> napi::Result<RunUpdate> {
 }
 
 /// An optional argument: `None` when `undefined`, else converted by `f`.
-fn optional<'a, T>(env: &Env, v: Unknown<'a>, name: &str, f: impl FnOnce(Unknown<'a>, &str) -> Result<T>) -> napi::Result<Option<T>> {
+fn optional<'a, T>(
+    env: &Env,
+    v: Unknown<'a>,
+    name: &str,
+    f: impl FnOnce(Unknown<'a>, &str) -> Result<T>,
+) -> napi::Result<Option<T>> {
     convert::optional(v, |v| f(v, name)).or_throw(env)
 }

@@ -33,7 +33,9 @@ fn kind(v: &Unknown<'_>) -> ValueType {
 pub fn string(v: Unknown<'_>, name: &str) -> Result<String> {
     match kind(&v) {
         // Lone surrogates arrive as U+FFFD, as node:sqlite binds them.
-        ValueType::String => unsafe { v.cast::<String>() }.map_err(|_| Error::arg_type(name, "of type string", "an unreadable string")),
+        ValueType::String => {
+            unsafe { v.cast::<String>() }.map_err(|_| Error::arg_type(name, "of type string", "an unreadable string"))
+        }
         _ => Err(Error::arg_type(name, "of type string", &received(&v))),
     }
 }
@@ -62,14 +64,18 @@ pub fn nullable_string(v: Unknown<'_>, name: &str) -> Result<Option<String>> {
 
 pub fn number(v: Unknown<'_>, name: &str) -> Result<f64> {
     match kind(&v) {
-        ValueType::Number => unsafe { v.cast::<f64>() }.map_err(|_| Error::arg_type(name, "of type number", "an unreadable number")),
+        ValueType::Number => {
+            unsafe { v.cast::<f64>() }.map_err(|_| Error::arg_type(name, "of type number", "an unreadable number"))
+        }
         _ => Err(Error::arg_type(name, "of type number", &received(&v))),
     }
 }
 
 pub fn boolean(v: Unknown<'_>, name: &str) -> Result<bool> {
     match kind(&v) {
-        ValueType::Boolean => unsafe { v.cast::<bool>() }.map_err(|_| Error::arg_type(name, "of type boolean", "an unreadable boolean")),
+        ValueType::Boolean => {
+            unsafe { v.cast::<bool>() }.map_err(|_| Error::arg_type(name, "of type boolean", "an unreadable boolean"))
+        }
         _ => Err(Error::arg_type(name, "of type boolean", &received(&v))),
     }
 }
@@ -88,7 +94,11 @@ pub fn is_undefined(v: &Unknown<'_>) -> bool {
 
 /// `None` when the value is `undefined`.
 pub fn optional<'a, T>(v: Unknown<'a>, f: impl FnOnce(Unknown<'a>) -> Result<T>) -> Result<Option<T>> {
-    if is_undefined(&v) { Ok(None) } else { f(v).map(Some) }
+    if is_undefined(&v) {
+        Ok(None)
+    } else {
+        f(v).map(Some)
+    }
 }
 
 pub fn object<'a>(v: Unknown<'a>, name: &str) -> Result<Object<'a>> {

@@ -7,8 +7,8 @@ use super::rows::rows_value;
 use super::task::{self, Job};
 use super::values::{archive_value, delta_value, plan_array, round_array, run_array, run_object, Outcome};
 use crate::core::{
-    archive_shared, lock, thread_rounds_wanted, GroupCommit, LogQuery, LogRowBatch, LogStore, Member, PayloadDelta, Result, SharedStore,
-    ThreadList,
+    archive_shared, lock, thread_rounds_wanted, GroupCommit, LogQuery, LogRowBatch, LogStore, Member, PayloadDelta,
+    Result, SharedStore, ThreadList,
 };
 use napi::bindgen_prelude::{Array, AsyncTask, Env, Float64Array, Function, Object, Unknown};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
@@ -56,7 +56,14 @@ impl NativeLogStore {
         convert::string(v, name).or_throw(env)
     }
 
-    fn thread_since(&self, env: &Env, list: ThreadList, run_id: Unknown, generation: f64, after: f64) -> napi::Result<PayloadDelta> {
+    fn thread_since(
+        &self,
+        env: &Env,
+        list: ThreadList,
+        run_id: Unknown,
+        generation: f64,
+        after: f64,
+    ) -> napi::Result<PayloadDelta> {
         let member = match list {
             ThreadList::Events => Member::GetThreadEvents,
             ThreadList::Messages => Member::GetThreadMessages,
@@ -98,7 +105,11 @@ impl NativeLogStore {
     /// the JavaScript thread: for each sequence number, the row's id or the Error it failed with.
     /// The callback does not keep the event loop alive; the facade does while appends are pending.
     #[napi(catch_unwind)]
-    pub fn start_group_commit(&self, env: Env, on_committed: Function<'_, (Float64Array, Vec<Outcome>), ()>) -> napi::Result<()> {
+    pub fn start_group_commit(
+        &self,
+        env: Env,
+        on_committed: Function<'_, (Float64Array, Vec<Outcome>), ()>,
+    ) -> napi::Result<()> {
         self.ready(&env, Member::AppendAsync)?;
         let mut group = self.group();
         if group.is_some() {
@@ -109,7 +120,8 @@ impl NativeLogStore {
             .callee_handled::<false>()
             .weak::<true>()
             .build_callback(|ctx| {
-                let (seqs, outcomes): (Vec<f64>, Vec<Outcome>) = ctx.value.into_iter().map(|(seq, r)| (seq as f64, Outcome(r))).unzip();
+                let (seqs, outcomes): (Vec<f64>, Vec<Outcome>) =
+                    ctx.value.into_iter().map(|(seq, r)| (seq as f64, Outcome(r))).unzip();
                 Ok((Float64Array::new(seqs), outcomes))
             })?;
         let sink = Box::new(move |batch| {
@@ -199,14 +211,26 @@ impl NativeLogStore {
 
     /// The run's command-event payloads after `(generation, after)`, see `values::delta_value`.
     #[napi(catch_unwind)]
-    pub fn thread_events_since<'e>(&self, env: &'e Env, run_id: Unknown, generation: f64, after: f64) -> napi::Result<Array<'e>> {
+    pub fn thread_events_since<'e>(
+        &self,
+        env: &'e Env,
+        run_id: Unknown,
+        generation: f64,
+        after: f64,
+    ) -> napi::Result<Array<'e>> {
         let delta = self.thread_since(env, ThreadList::Events, run_id, generation, after)?;
         delta_value(env, delta)
     }
 
     /// The run's workflow-message payloads after `(generation, after)`, see `values::delta_value`.
     #[napi(catch_unwind)]
-    pub fn thread_messages_since<'e>(&self, env: &'e Env, run_id: Unknown, generation: f64, after: f64) -> napi::Result<Array<'e>> {
+    pub fn thread_messages_since<'e>(
+        &self,
+        env: &'e Env,
+        run_id: Unknown,
+        generation: f64,
+        after: f64,
+    ) -> napi::Result<Array<'e>> {
         let delta = self.thread_since(env, ThreadList::Messages, run_id, generation, after)?;
         delta_value(env, delta)
     }
@@ -242,7 +266,12 @@ impl NativeLogStore {
     /// Like `archiveLogs`, on a background thread of its own that holds the store for about
     /// `ASYNC_ARCHIVE_ROWS` rows at a time, so other calls get in between.
     #[napi(catch_unwind, ts_return_type = "Promise<unknown>")]
-    pub fn archive_logs_async<'e>(&self, env: &'e Env, options: Unknown, archive_dir: String) -> napi::Result<Object<'e>> {
+    pub fn archive_logs_async<'e>(
+        &self,
+        env: &'e Env,
+        options: Unknown,
+        archive_dir: String,
+    ) -> napi::Result<Object<'e>> {
         let opts = args::archive_options(env, options)?;
         let store = self.store.clone();
         let dir = PathBuf::from(archive_dir);

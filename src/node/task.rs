@@ -16,7 +16,10 @@ pub struct Job<T: Send + 'static> {
     convert: Convert<T>,
 }
 
-pub fn spawn<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static, convert: Convert<T>) -> AsyncTask<Job<T>> {
+pub fn spawn<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+    convert: Convert<T>,
+) -> AsyncTask<Job<T>> {
     AsyncTask::new(Job { work: Some(Box::new(work)), convert })
 }
 
@@ -61,14 +64,15 @@ pub fn spawn_background<'e, T: Send + 'static>(
     let (deferred, promise) = env.create_deferred::<Built, Settle>()?;
     let spawned = std::thread::Builder::new().name("nerve-store-background".into()).spawn(move || {
         lower_priority();
-        let result = catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| Err(Error::internal("a background task panicked")));
+        let result =
+            catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| Err(Error::internal("a background task panicked")));
         deferred.resolve(Box::new(move |env: Env| match result {
             Ok(value) => convert(&env, value).map(|v| Built(v.raw())),
             Err(e) => Err(rejection(&env, e)),
         }));
     });
     spawned.map_err(|e| napi::Error::from_reason(format!("cannot start a background thread: {e}")))?;
-    Ok(promise.into())
+    Ok(promise)
 }
 
 /// Nice 10 for the calling thread (Linux keeps the nice value per thread; threads it starts

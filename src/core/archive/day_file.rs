@@ -36,7 +36,13 @@ impl DayFile {
 /// Reads a day's rows (and its existing file, if any) and moves the watermark to the day; returns
 /// how many rows will leave SQLite and what the file must hold. `sizes` is the previous day's
 /// (rows, bytes), and becomes this day's.
-pub(super) fn prepare_day(tx: &Connection, day: &str, span: (i64, i64), file: &Path, sizes: &mut (usize, usize)) -> Result<(usize, DayFile)> {
+pub(super) fn prepare_day(
+    tx: &Connection,
+    day: &str,
+    span: (i64, i64),
+    file: &Path,
+    sizes: &mut (usize, usize),
+) -> Result<(usize, DayFile)> {
     let fresh = day_lines(tx, span.0 as f64, span.1 as f64, *sizes)?;
     *sizes = (fresh.rows.len(), fresh.text.len());
     let row_count = fresh.rows.len();
@@ -88,11 +94,13 @@ pub(super) struct DayLines {
 /// copied and remapped as they grow (which also holds the process's memory-map lock, and stalls
 /// the other threads' page faults).
 fn day_lines(conn: &Connection, start: f64, end: f64, hint: (usize, usize)) -> Result<DayLines> {
-    const KEYS: [&str; 6] = ["{\"id\":", ",\"source\":", ",\"type\":", ",\"refId\":", ",\"payload\":", ",\"timestamp\":"];
+    const KEYS: [&str; 6] =
+        ["{\"id\":", ",\"source\":", ",\"type\":", ",\"refId\":", ",\"payload\":", ",\"timestamp\":"];
     let mut stmt = conn.prepare_cached(sql::DAY_ROWS)?;
     let mut rows = stmt.query(params![start, end])?;
     let mut line = String::new();
-    let mut out = DayLines { text: Vec::with_capacity(hint.1 + hint.1 / 8), rows: Vec::with_capacity(hint.0 + hint.0 / 8) };
+    let mut out =
+        DayLines { text: Vec::with_capacity(hint.1 + hint.1 / 8), rows: Vec::with_capacity(hint.0 + hint.0 / 8) };
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
         line.clear();

@@ -57,6 +57,9 @@ pub struct ArchiveResult {
     pub vacuumed: bool,
 }
 
+/// An archived day's (start, end, rows) within the transaction.
+type Span = (i64, i64, usize);
+
 /// A day read from SQLite within the open transaction: its span, how many rows leave SQLite, and
 /// its file with what the file must hold.
 struct PreparedDay {
@@ -111,7 +114,12 @@ impl ArchiveRun {
     /// day that fails, even when its file fails after later days were read, is undone with
     /// everything after it. Returns the first error, if any, and each archived day's (start, end,
     /// rows).
-    fn archive_days<'s>(&mut self, scope: &'s std::thread::Scope<'s, '_>, tx: &Connection, row_budget: usize) -> Result<(Result<()>, Vec<(i64, i64, usize)>)> {
+    fn archive_days<'s>(
+        &mut self,
+        scope: &'s std::thread::Scope<'s, '_>,
+        tx: &Connection,
+        row_budget: usize,
+    ) -> Result<(Result<()>, Vec<Span>)> {
         let (jobs, queue) = std::sync::mpsc::sync_channel::<(usize, PreparedDay)>(2);
         let writer = scope.spawn(move || {
             for (n, day) in queue {
@@ -122,7 +130,7 @@ impl ArchiveRun {
             None
         });
         let first_day = self.days.len();
-        let mut spans: Vec<(i64, i64, usize)> = Vec::new();
+        let mut spans: Vec<Span> = Vec::new();
         let mut moved = 0;
         let mut outcome = Ok(());
         let mut savepoints = 0;
@@ -184,7 +192,12 @@ impl LogStore {
 
 /// [`LogStore::archive_logs`] on a store shared between threads, holding its lock for about
 /// `rows_per_lock` rows (a few days) at a time so other calls get in between.
-pub fn archive_shared(store: &SharedStore, opts: &ArchiveOptions, archive_dir: &Path, rows_per_lock: usize) -> Result<ArchiveResult> {
+pub fn archive_shared(
+    store: &SharedStore,
+    opts: &ArchiveOptions,
+    archive_dir: &Path,
+    rows_per_lock: usize,
+) -> Result<ArchiveResult> {
     let mut run = ArchiveRun::begin(&lock(store), opts, archive_dir)?;
     while run.step(&mut lock(store), rows_per_lock)? {}
     run.finish(&mut lock(store))

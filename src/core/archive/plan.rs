@@ -28,7 +28,8 @@ impl DayWalk {
 
     pub(crate) fn has_next(&self) -> bool {
         self.next_day.as_ref().is_some_and(|day| {
-            compare_iso_days(day, &self.last_day) != Ordering::Greater && !self.max_days.is_some_and(|max| self.processed >= max)
+            compare_iso_days(day, &self.last_day) != Ordering::Greater
+                && !self.max_days.is_some_and(|max| self.processed >= max)
         })
     }
 
@@ -68,7 +69,11 @@ impl LogStore {
             None => min_day,
             Some(w) => {
                 let after = utc_day::next_utc_day(w)?;
-                if compare_iso_days(&min_day, &after) == Ordering::Less { min_day } else { after }
+                if compare_iso_days(&min_day, &after) == Ordering::Less {
+                    min_day
+                } else {
+                    after
+                }
             }
         };
         if compare_iso_days(&start_day, &walk.last_day) != Ordering::Greater {
@@ -86,7 +91,8 @@ impl LogStore {
         let mut out = Vec::new();
         while walk.has_next() {
             let day = walk.take()?;
-            let (start, end) = (utc_day::utc_day_start_ms(&day)? as f64, utc_day::utc_day_end_exclusive_ms(&day)? as f64);
+            let (start, end) =
+                (utc_day::utc_day_start_ms(&day)? as f64, utc_day::utc_day_end_exclusive_ms(&day)? as f64);
             let row_count: i64 = count.query_row([start, end], |r| r.get(0))?;
             out.push(PlannedDay { day, row_count: row_count as u64 });
         }

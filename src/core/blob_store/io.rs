@@ -184,4 +184,3 @@ pub fn zeroed_vec(len: usize) -> Result<Vec<u8>> {
         Ok(Vec::from_raw_parts(p, len, len))
     }
 }
-

@@ -255,4 +255,3 @@ fn open_blob(bp: &BlobPath<'_>) -> Result<Option<File>> {
         Err(e) => Err(Error::io(e, "open", bp.path())),
     }
 }
-

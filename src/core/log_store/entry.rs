@@ -67,8 +67,7 @@ impl NewEntry {
 }
 
 pub(crate) fn insert(conn: &Connection, e: &NewEntry) -> Result<i64> {
-    conn.prepare_cached(sql::INSERT_LOG)?
-        .execute(params![e.source, e.kind, e.ref_id, e.payload, e.timestamp])?;
+    conn.prepare_cached(sql::INSERT_LOG)?.execute(params![e.source, e.kind, e.ref_id, e.payload, e.timestamp])?;
     Ok(conn.last_insert_rowid())
 }
 

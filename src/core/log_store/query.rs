@@ -62,7 +62,8 @@ impl LogQuery {
     /// Every condition of the filter, in the reference's order.
     fn conds(&self) -> Conds {
         let mut c = Vec::new();
-        let fields = [(sql::WHERE_SOURCE, &self.source), (sql::WHERE_TYPE, &self.kind), (sql::WHERE_REF_ID, &self.ref_id)];
+        let fields =
+            [(sql::WHERE_SOURCE, &self.source), (sql::WHERE_TYPE, &self.kind), (sql::WHERE_REF_ID, &self.ref_id)];
         c.extend(fields.into_iter().filter_map(|(cond, v)| v.as_ref().map(|v| (cond, text(v)))));
         c.extend(self.since.as_ref().map(|v| (sql::WHERE_SINCE, num(v))));
         c.extend(self.until.as_ref().map(|v| (sql::WHERE_UNTIL, num(v))));

@@ -88,13 +88,22 @@ pub const SET_META: &str = "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CON
 // ---------------------------------------------------------------------------------------------
 // Workflow runs
 
-pub const UPSERT_RUN: &str = concat!("INSERT OR REPLACE INTO workflow_runs (", run_columns!(), ") VALUES (?1, ?2, ?3, ?4, ?5)");
+pub const UPSERT_RUN: &str =
+    concat!("INSERT OR REPLACE INTO workflow_runs (", run_columns!(), ") VALUES (?1, ?2, ?3, ?4, ?5)");
 pub const GET_RUN: &str = concat!("SELECT ", run_columns!(), " FROM workflow_runs WHERE run_id = ?1");
-pub const ACTIVE_RUNS: &str = concat!("SELECT ", run_columns!(), " FROM workflow_runs WHERE status IN ('queued', 'started') ORDER BY timestamp ASC");
-pub const ACTIVE_RUNS_OF: &str =
-    concat!("SELECT ", run_columns!(), " FROM workflow_runs WHERE status IN ('queued', 'started') AND workflow = ?1 ORDER BY timestamp ASC");
+pub const ACTIVE_RUNS: &str = concat!(
+    "SELECT ",
+    run_columns!(),
+    " FROM workflow_runs WHERE status IN ('queued', 'started') ORDER BY timestamp ASC"
+);
+pub const ACTIVE_RUNS_OF: &str = concat!(
+    "SELECT ",
+    run_columns!(),
+    " FROM workflow_runs WHERE status IN ('queued', 'started') AND workflow = ?1 ORDER BY timestamp ASC"
+);
 pub const ALL_RUNS: &str = concat!("SELECT ", run_columns!(), " FROM workflow_runs ORDER BY timestamp DESC");
-pub const ALL_RUNS_OF: &str = concat!("SELECT ", run_columns!(), " FROM workflow_runs WHERE workflow = ?1 ORDER BY timestamp DESC");
+pub const ALL_RUNS_OF: &str =
+    concat!("SELECT ", run_columns!(), " FROM workflow_runs WHERE workflow = ?1 ORDER BY timestamp DESC");
 
 // ---------------------------------------------------------------------------------------------
 // Threads

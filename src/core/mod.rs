@@ -21,9 +21,7 @@ mod thread;
 pub mod utc_day;
 
 pub use archive::{archive_shared, ArchiveDay, ArchiveOptions, ArchiveResult, PlannedDay};
-pub use blob_store::{
-    digest_hex, hex_str, normalize_blob_hash, normalize_hash, zeroed_vec, BlobStore, ReadOutcome, STREAM_CHUNK,
-};
+pub use blob_store::{digest_hex, hex_str, normalize_blob_hash, normalize_hash, BlobStore, ReadOutcome, STREAM_CHUNK};
 pub use busy::BUSY_TIMEOUT;
 pub use durable_fs::{create_dirs, TEMP_PREFIX};
 pub use error::{Error, ErrorKind, Result};

@@ -1,23 +1,22 @@
-//! `NativeBlobStore`: the class behind `createBlobStore`, and `normalizeBlobHash`.
+//! `NativeBlobStore`: the class behind `createBlobStore`, and `normalizeBlobHash`. `read` and
+//! `exists` are plain Node-API functions (`blob_hot.rs`), where a benchmark shows that pays.
 //!
 //! The promise-returning members run the core's work on the libuv thread pool through `task.rs`,
 //! as the log store's do, and settle on the JavaScript thread with the same values and errors as
 //! the synchronous calls.
 
+use super::blob_hot::HotFunctions;
 use super::convert;
 use super::errors::OrThrow;
 use super::task::{self, Job};
-use crate::core::{normalize_blob_hash as normalize, BlobStore, ReadOutcome, Result};
+use crate::core::{normalize_blob_hash as normalize, BlobStore};
 use napi::bindgen_prelude::{AsyncTask, BufferSlice, Env, JsValue, Null, ToNapiValue, Unknown};
 use napi_derive::napi;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Blobs up to this size are read into a Buffer that Node allocates (one copy of zeros to make it,
-/// cheaper than tracking an external buffer with a finalizer); larger ones are read into Rust's
-/// memory and handed to Node as an external buffer, without a copy.
-const NODE_BUFFER_MAX: usize = 64 << 10;
-static ZEROS: [u8; NODE_BUFFER_MAX] = [0; NODE_BUFFER_MAX];
+/// Blobs up to this size are copied into a Buffer; larger ones are handed to Node as they are.
+const COPY_MAX: usize = 64 << 10;
 
 #[napi]
 pub struct NativeBlobStore {
@@ -30,35 +29,9 @@ pub fn normalize_blob_hash(env: Env, hash: Unknown) -> napi::Result<Option<Strin
     Ok(normalize(&hash))
 }
 
-/// Where a read's bytes go: a Buffer of Node's, or (large blobs) memory of ours.
-enum ReadBuffer<'e> {
-    Node(BufferSlice<'e>),
-    Owned(Vec<u8>),
-}
-
-impl AsMut<[u8]> for ReadBuffer<'_> {
-    fn as_mut(&mut self) -> &mut [u8] {
-        match self {
-            ReadBuffer::Node(b) => b,
-            ReadBuffer::Owned(v) => v,
-        }
-    }
-}
-
-fn read_buffer(env: &Env, len: usize) -> Result<ReadBuffer<'_>> {
-    if len <= NODE_BUFFER_MAX {
-        return BufferSlice::copy_from(env, &ZEROS[..len]).map(ReadBuffer::Node).map_err(|_| out_of_memory());
-    }
-    crate::core::zeroed_vec(len).map(ReadBuffer::Owned)
-}
-
-fn out_of_memory() -> crate::core::Error {
-    crate::core::Error::io_fd(std::io::Error::from_raw_os_error(libc::ENOMEM), "read")
-}
-
 /// Bytes as a Buffer: large ones handed over as they are, small ones copied.
 fn bytes_buffer(env: &Env, bytes: Vec<u8>) -> napi::Result<BufferSlice<'_>> {
-    if bytes.len() > NODE_BUFFER_MAX {
+    if bytes.len() > COPY_MAX {
         BufferSlice::from_data(env, bytes)
     } else {
         BufferSlice::copy_from(env, &bytes)
@@ -95,21 +68,10 @@ impl NativeBlobStore {
         self.store.write(&bytes).or_throw(&env)
     }
 
-    #[napi(catch_unwind, ts_return_type = "Buffer | null")]
-    pub fn read<'e>(&self, env: &'e Env, hash: Unknown) -> napi::Result<Unknown<'e>> {
-        let hash = convert::string(hash, "hash").or_throw(env)?;
-        let buffer = match self.store.read_with(&hash, |len| read_buffer(env, len)).or_throw(env)? {
-            None => return Null.into_unknown(env),
-            Some(ReadOutcome::Filled(ReadBuffer::Node(b))) => b,
-            Some(ReadOutcome::Filled(ReadBuffer::Owned(v)) | ReadOutcome::Bytes(v)) => bytes_buffer(env, v)?,
-        };
-        Ok(buffer.to_unknown())
-    }
-
-    #[napi(catch_unwind)]
-    pub fn exists(&self, env: Env, hash: Unknown) -> napi::Result<bool> {
-        let hash = convert::string(hash, "hash").or_throw(&env)?;
-        Ok(self.store.exists(&hash))
+    /// `{ read, exists }` for this store, as plain Node-API functions (see `blob_hot.rs`).
+    #[napi(catch_unwind, ts_return_type = "{ read(hash: unknown): Buffer | null; exists(hash: unknown): boolean }")]
+    pub fn hot_functions(&self) -> HotFunctions {
+        HotFunctions(Arc::clone(&self.store))
     }
 
     #[napi(catch_unwind, ts_return_type = "Promise<string>")]

@@ -3,6 +3,7 @@
 //! (object spread, `JSON.parse`) lives in the package's `lib/` facade.
 
 mod args;
+mod blob_hot;
 mod blob_store;
 mod convert;
 mod errors;

@@ -168,7 +168,7 @@ pub(super) fn verify_file(path: &Path, expected: &HashHex) -> Result<()> {
 }
 
 /// A zero-filled buffer of `len` bytes, or ENOMEM instead of aborting when there is no memory.
-pub fn zeroed_vec(len: usize) -> Result<Vec<u8>> {
+pub(super) fn zeroed_vec(len: usize) -> Result<Vec<u8>> {
     if len == 0 {
         return Ok(Vec::new());
     }

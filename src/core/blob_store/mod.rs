@@ -16,12 +16,12 @@ mod hash;
 mod io;
 
 pub use hash::{digest_hex, hex_str, normalize_blob_hash, normalize_hash, HashHex, SHA256_HEX_LEN};
-pub use io::{zeroed_vec, STREAM_CHUNK};
+pub use io::STREAM_CHUNK;
 
 use super::durable_fs::{create_dirs, parent_dir, AtomicFile};
 use super::{Error, Result};
 use hash::{check, hex_digest, hex_of};
-use io::{copy_hashing, fill_hashing, regular_file_size, verify_file, write_with_writeback};
+use io::{copy_hashing, fill_hashing, regular_file_size, verify_file, write_with_writeback, zeroed_vec};
 use sha2::{Digest, Sha256};
 use std::ffi::{CStr, OsStr};
 use std::fs::File;

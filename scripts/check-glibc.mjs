@@ -31,7 +31,7 @@ const cmp = (a, b) => {
 
 /** The GLIBC versions `file` needs, sorted, highest last. */
 function glibcVersions(file) {
-  const out = execFileSync('readelf', ['--version-info', '--wide', file], { encoding: 'utf8' });
+  const out = execFileSync('readelf', ['--version-info', '--wide', file], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const needs = out.slice(out.indexOf('.gnu.version_r'));
   const found = new Set();
   for (const m of needs.matchAll(/Name: GLIBC_([0-9.]+)/g)) found.add(m[1]);

@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+// Children's output goes to stderr: `npm pack --json` prints its JSON on stdout.
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 2, 2] });
 
 const verifyOnly = process.env.NERVE_STORE_PREPACK === 'verify';
 if (!verifyOnly && process.platform === 'linux' && process.arch === 'x64') {

@@ -24,7 +24,7 @@ function buildProgram() {
       outputError: (str, write) => write(`nerve-store: ${str.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} (see --help)\n`),
     })
     .exitOverride();
-  for (const name of ['stats', 'logs', 'runs', 'thread', 'archive', 'blob', 'check', 'demo']) {
+  for (const name of ['stats', 'logs', 'runs', 'thread', 'archive', 'blob', 'check', 'clean', 'demo']) {
     require(`./commands/${name}`).register(program);
   }
   // Subcommands inherit the error handling and the exit-code note.

@@ -21,7 +21,13 @@ function buildProgram() {
     .addHelpText('after', EXIT_CODES_HELP)
     .configureOutput({
       // Usage errors as one line, named like every other error of this command.
-      outputError: (str, write) => write(`nerve-store: ${str.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} (see --help)\n`),
+      outputError: (str, write) =>
+        write(
+          `nerve-store: ${str
+            .trim()
+            .replace(/^error: /, '')
+            .replace(/\s*\n\s*/g, ' ')} (see --help)\n`,
+        ),
     })
     .exitOverride();
   for (const name of ['stats', 'logs', 'runs', 'thread', 'archive', 'blob', 'check', 'clean', 'demo']) {

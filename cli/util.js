@@ -70,7 +70,8 @@ const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000,
 /** `30d`, `12h`, `90m`, `45s`, `250ms`, `2w`, or a plain number of milliseconds. */
 function parseDuration(text, name) {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(String(text));
-  if (!m) throw new CliError(`${name}: expected a duration such as 30d, 12h, 90m or milliseconds, got "${text}"`, EXIT.USAGE);
+  if (!m)
+    throw new CliError(`${name}: expected a duration such as 30d, 12h, 90m or milliseconds, got "${text}"`, EXIT.USAGE);
   return Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']);
 }
 
@@ -91,7 +92,8 @@ function parseTime(text, name, now = Date.now()) {
 
 function parsePositiveInt(text, name) {
   const s = String(text).trim();
-  if (!/^\d+$/.test(s) || Number(s) < 1) throw new CliError(`${name}: expected a positive integer, got "${text}"`, EXIT.USAGE);
+  if (!/^\d+$/.test(s) || Number(s) < 1)
+    throw new CliError(`${name}: expected a positive integer, got "${text}"`, EXIT.USAGE);
   return Number(s);
 }
 
@@ -100,16 +102,31 @@ function table(head, rows) {
   const t = new Table({
     head,
     chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-      bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-      left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-      right: '', 'right-mid': '', middle: '  ',
+      top: '',
+      'top-mid': '',
+      'top-left': '',
+      'top-right': '',
+      bottom: '',
+      'bottom-mid': '',
+      'bottom-left': '',
+      'bottom-right': '',
+      left: '',
+      'left-mid': '',
+      mid: '',
+      'mid-mid': '',
+      right: '',
+      'right-mid': '',
+      middle: '  ',
     },
     style: { head: process.stdout.isTTY ? ['bold'] : [], border: [], 'padding-left': 0, 'padding-right': 0 },
   });
   for (const r of rows) t.push(r.map((c) => (c === null || c === undefined ? '' : String(c))));
   // cli-table3 pads the last column too; trailing blanks only get in the way of scripts.
-  return t.toString().split('\n').map((l) => l.trimEnd()).join('\n');
+  return t
+    .toString()
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n');
 }
 
 /** One line, at most `max` characters, for a table cell. */

@@ -14,7 +14,13 @@ const now = Date.now();
 const runId = `run-${now.toString(36)}`;
 
 // An old signal, so that the archive pass has something to move.
-store.append({ source: 'sense', type: 'disk_usage', refId: null, payload: '{"percent":71}', timestamp: now - 40 * DAY });
+store.append({
+  source: 'sense',
+  type: 'disk_usage',
+  refId: null,
+  payload: '{"percent":71}',
+  timestamp: now - 40 * DAY,
+});
 store.append({ source: 'sense', type: 'disk_usage', refId: null, payload: '{"percent":93}', timestamp: now - 1000 });
 
 const started = { prompt: 'free some disk space', maxRounds: 4, dryRun: false };
@@ -33,7 +39,13 @@ for (const [i, [role, content]] of [
   ['executor', `done, report in blob ${report.slice(0, 12)}…`],
 ].entries()) {
   const message = { role, content, meta: { report }, timestamp: now - 700 + i };
-  store.append({ source: 'workflow', type: 'thread_workflow_message', refId: runId, payload: JSON.stringify(message), timestamp: now - 700 + i });
+  store.append({
+    source: 'workflow',
+    type: 'thread_workflow_message',
+    refId: runId,
+    payload: JSON.stringify(message),
+    timestamp: now - 700 + i,
+  });
 }
 store.upsertWorkflowRun(
   { source: 'workflow', type: 'completed', refId: runId, payload: null, timestamp: now - 100 },

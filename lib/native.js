@@ -37,7 +37,7 @@ function thisPlatform() {
 function noBindingError(cause) {
   const pkgDir = join(__dirname, '..');
   const pkg = require('../package.json');
-  const shipped = ((pkg.napi && pkg.napi.targets) || []).map((t) => PLATFORM_OF_TRIPLE[t] || t);
+  const shipped = (pkg.napi?.targets || []).map((t) => PLATFORM_OF_TRIPLE[t] || t);
   const tried = [];
   for (let e = cause; e && tried.length < 8; e = e.cause) {
     if (e && typeof e.message === 'string') tried.push(`  - ${e.message.split('\n')[0]}`);

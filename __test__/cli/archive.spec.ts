@@ -51,7 +51,11 @@ describe('nerve-store archive', () => {
     expect(rest.stdout).toMatch(/archived \d+ days, \d+ rows moved, vacuumed\n$/);
     const files = archiveFiles(dir);
     const archived = files.reduce(
-      (n, f) => n + readFileSync(join(dir, 'archive', 'logs', f), 'utf8').split('\n').filter((l) => l !== '').length,
+      (n, f) =>
+        n +
+        readFileSync(join(dir, 'archive', 'logs', f), 'utf8')
+          .split('\n')
+          .filter((l) => l !== '').length,
       0,
     );
     expect(archived + rowCount(dir)).toBe(before);
@@ -60,7 +64,10 @@ describe('nerve-store archive', () => {
 
   it('a bad --retention or --max-days is a usage error', () => {
     const dir = demoDir(2);
-    for (const args of [['--retention', 'forever'], ['--max-days', '-1']]) {
+    for (const args of [
+      ['--retention', 'forever'],
+      ['--max-days', '-1'],
+    ]) {
       const r = cli(['archive', ...args, '--data', dir]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(oneLine(r.stderr)).toMatch(/^nerve-store: /);

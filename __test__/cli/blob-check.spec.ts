@@ -49,7 +49,9 @@ describe('nerve-store blob', () => {
     appendFileSync(blobFile(dir, put), 'bit rot');
     const bad = cli(['blob', 'verify', '--data', dir]);
     expect(bad.code).toBe(3);
-    expect(bad.stdout).toContain(`DAMAGED ${put}: content hashes to ${createHash('sha256').update('preciousbit rot').digest('hex')}`);
+    expect(bad.stdout).toContain(
+      `DAMAGED ${put}: content hashes to ${createHash('sha256').update('preciousbit rot').digest('hex')}`,
+    );
     expect(bad.stdout).toMatch(/rehashed: 1 damaged\n$/);
     const json = JSON.parse(cli(['blob', 'verify', '--json', '--data', dir]).stdout);
     expect(json.damaged.map((d: { hash: string }) => d.hash)).toEqual([put]);
@@ -81,7 +83,8 @@ describe('nerve-store check', () => {
     const bytes = readFileSync(db);
     // Scribble over the middle pages of the file (b-tree pages of the tables and indexes).
     const pageSize = bytes.readUInt16BE(16);
-    for (let p = 3; p * pageSize < bytes.length - pageSize; p += 2) bytes.fill(0x5a, p * pageSize + 8, p * pageSize + 200);
+    for (let p = 3; p * pageSize < bytes.length - pageSize; p += 2)
+      bytes.fill(0x5a, p * pageSize + 8, p * pageSize + 200);
     writeFileSync(db, bytes);
     const r = cli(['check', '--data', dir]);
     expect(r.stderr).toBe('');

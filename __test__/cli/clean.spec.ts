@@ -39,7 +39,10 @@ describe('nerve-store clean', () => {
     try {
       const listed = JSON.parse(cli(['clean', '--json', '--data', dir]).stdout);
       const byFile = Object.fromEntries(listed.files.map((f: { file: string }) => [f.file, f]));
-      expect(byFile[files.oldOpen]).toMatchObject({ open: process.platform === 'linux', removable: process.platform !== 'linux' });
+      expect(byFile[files.oldOpen]).toMatchObject({
+        open: process.platform === 'linux',
+        removable: process.platform !== 'linux',
+      });
       expect(byFile[files.recentRoot]).toMatchObject({ removable: false });
 
       const r = cli(['clean', '--yes', '--data', dir]);
@@ -78,7 +81,9 @@ describe('nerve-store clean', () => {
     expect(report.temporary).toMatchObject({ count: 4, abandoned: 3, bytes: 4 * 'half a write'.length });
     const text = cli(['check', '--data', dir]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/warning: 4 temporary file\(s\), 48 B, left by interrupted writes \(3 abandoned; not damage; see nerve-store clean\)\ncheck passed\n$/);
+    expect(text.stdout).toMatch(
+      /warning: 4 temporary file\(s\), 48 B, left by interrupted writes \(3 abandoned; not damage; see nerve-store clean\)\ncheck passed\n$/,
+    );
   });
 
   it('explains how it decides, and rejects a bad duration', () => {

@@ -55,7 +55,8 @@ export function cliRunning(args: string[]) {
     async wait(text: string, ms = 10_000): Promise<void> {
       const until = Date.now() + ms;
       while (!stdout.includes(text)) {
-        if (Date.now() > until) throw new Error(`timed out waiting for ${JSON.stringify(text)}; stdout: ${stdout}; stderr: ${stderr}`);
+        if (Date.now() > until)
+          throw new Error(`timed out waiting for ${JSON.stringify(text)}; stdout: ${stdout}; stderr: ${stderr}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

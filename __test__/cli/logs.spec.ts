@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLogStore } from '../../index.mjs';
 import type { LogEntry } from '../../index.mjs';
+import { createLogStore } from '../../index.mjs';
 import { cli, cliRunning, demoDir, oneLine } from './helpers';
 
 let dir: string;
@@ -39,14 +39,26 @@ describe('nerve-store logs', () => {
   it('--json prints LogEntry objects, one per line, and the filters narrow them', () => {
     const all = jsonLines(cli(['logs', '--all', '--json', '--data', dir]).stdout);
     expect(all).toEqual(rows);
-    const disk = jsonLines(cli(['logs', '--all', '--json', '--source', 'sense', '--type', 'disk_usage', '--data', dir]).stdout);
+    const disk = jsonLines(
+      cli(['logs', '--all', '--json', '--source', 'sense', '--type', 'disk_usage', '--data', dir]).stdout,
+    );
     expect(disk).toEqual(rows.filter((x) => x.source === 'sense' && x.type === 'disk_usage'));
     const runId = rows.find((x) => x.type === 'started')!.refId!;
     const byRef = jsonLines(cli(['logs', '--all', '--json', '--ref', runId, '--data', dir]).stdout);
     expect(byRef).toEqual(rows.filter((x) => x.refId === runId));
     const mid = rows[Math.floor(rows.length / 2)]!.timestamp;
     const window = jsonLines(
-      cli(['logs', '--all', '--json', '--since', String(mid - 3_600_000), '--until', new Date(mid).toISOString(), '--data', dir]).stdout,
+      cli([
+        'logs',
+        '--all',
+        '--json',
+        '--since',
+        String(mid - 3_600_000),
+        '--until',
+        new Date(mid).toISOString(),
+        '--data',
+        dir,
+      ]).stdout,
     );
     expect(window).toEqual(rows.filter((x) => x.timestamp >= mid - 3_600_000 && x.timestamp <= mid));
     const limited = jsonLines(cli(['logs', '-n', '3', '--json', '--data', dir]).stdout);
@@ -56,14 +68,25 @@ describe('nerve-store logs', () => {
   it('--limit picks the latest timestamps, not the highest ids', () => {
     const d = demoDir(3, 11);
     const store = createLogStore(join(d, 'logs.db'));
-    const late = store.append({ source: 'sense', type: 'late', refId: null, payload: null, timestamp: Date.now() - 30 * 86_400_000 });
-    const last = store.query().sort((a, b) => a.timestamp - b.timestamp || a.id! - b.id!).slice(-2);
+    const late = store.append({
+      source: 'sense',
+      type: 'late',
+      refId: null,
+      payload: null,
+      timestamp: Date.now() - 30 * 86_400_000,
+    });
+    const last = store
+      .query()
+      .sort((a, b) => a.timestamp - b.timestamp || a.id! - b.id!)
+      .slice(-2);
     store.close();
     const shown = jsonLines(cli(['logs', '-n', '2', '--json', '--data', d]).stdout);
     expect(shown).toEqual(last);
     expect(shown.map((x) => x.id)).not.toContain(late.id);
     expect(jsonLines(cli(['logs', '-n', '1', '--json', '--type', 'late', '--data', d]).stdout)).toEqual([late]);
-    expect(jsonLines(cli(['logs', '-n', '1', '--json', '--until', String(late.timestamp), '--data', d]).stdout)).toEqual([late]);
+    expect(
+      jsonLines(cli(['logs', '-n', '1', '--json', '--until', String(late.timestamp), '--data', d]).stdout),
+    ).toEqual([late]);
   });
 
   it('no matching rows prints nothing and exits 0', () => {
@@ -72,7 +95,12 @@ describe('nerve-store logs', () => {
   });
 
   it('bad arguments are usage errors: exit 2, one line', () => {
-    for (const args of [['--limit', '0'], ['--since', 'yesterday-ish'], ['--since', '2026-02-01', '--until', '2026-01-01'], ['--nope']]) {
+    for (const args of [
+      ['--limit', '0'],
+      ['--since', 'yesterday-ish'],
+      ['--since', '2026-02-01', '--until', '2026-01-01'],
+      ['--nope'],
+    ]) {
       const r = cli(['logs', ...args, '--data', dir]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(oneLine(r.stderr)).toMatch(/^nerve-store: /);
@@ -84,10 +112,22 @@ describe('nerve-store logs', () => {
     // Let it print the (empty) backlog and start polling.
     await new Promise((r) => setTimeout(r, 700));
     const store = createLogStore(join(dir, 'logs.db'));
-    const a = store.append({ source: 'follow-test', type: 'ping', refId: null, payload: '{"n":1}', timestamp: Date.now() });
+    const a = store.append({
+      source: 'follow-test',
+      type: 'ping',
+      refId: null,
+      payload: '{"n":1}',
+      timestamp: Date.now(),
+    });
     store.append({ source: 'other', type: 'ping', refId: null, payload: null, timestamp: Date.now() });
     await p.wait('n\\":1');
-    const b = store.append({ source: 'follow-test', type: 'ping', refId: null, payload: '{"n":2}', timestamp: Date.now() });
+    const b = store.append({
+      source: 'follow-test',
+      type: 'ping',
+      refId: null,
+      payload: '{"n":2}',
+      timestamp: Date.now(),
+    });
     store.close();
     await p.wait('n\\":2');
     p.child.kill('SIGINT');

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLogStore } from '../../index.mjs';
 import type { WorkflowRun } from '../../index.mjs';
+import { createLogStore } from '../../index.mjs';
 import { cli, demoDir, oneLine } from './helpers';
 
 let dir: string;
@@ -26,8 +26,12 @@ describe('nerve-store runs', () => {
   it('--all --json is getAllWorkflowRuns, and --workflow narrows it', () => {
     expect(JSON.parse(cli(['runs', '--all', '--json', '--data', dir]).stdout)).toEqual(all);
     const wf = all[0]!.workflow;
-    expect(JSON.parse(cli(['runs', '-a', '-w', wf, '--json', '--data', dir]).stdout)).toEqual(all.filter((x) => x.workflow === wf));
-    expect(cli(['runs', '--workflow', 'no-such-workflow', '--data', dir]).stdout).toBe('no active workflow runs (--all lists every run)\n');
+    expect(JSON.parse(cli(['runs', '-a', '-w', wf, '--json', '--data', dir]).stdout)).toEqual(
+      all.filter((x) => x.workflow === wf),
+    );
+    expect(cli(['runs', '--workflow', 'no-such-workflow', '--data', dir]).stdout).toBe(
+      'no active workflow runs (--all lists every run)\n',
+    );
   });
 });
 

@@ -10,7 +10,9 @@ describe('nerve-store demo and stats', () => {
     const r = cli(['demo', '--data', dir, '--days', '40']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^filled .*: 40 days of signals, \d+ workflow runs; archive pass moved \d+ rows of \d+ days/);
+    expect(r.stdout).toMatch(
+      /^filled .*: 40 days of signals, \d+ workflow runs; archive pass moved \d+ rows of \d+ days/,
+    );
     expect(r.stdout).toMatch(/log rows\s+\d+/);
     expect(r.stdout).toMatch(/workflow runs\s+\d+: completed \d+/);
     expect(r.stdout).toMatch(/blobs\s+\d+, /);

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { cli, oneLine } from './helpers';
 
-const COMMANDS = [['stats'], ['logs'], ['runs'], ['thread'], ['archive'], ['blob'], ['blob', 'put'], ['blob', 'get'], ['blob', 'verify'], ['check'], ['demo']];
+const COMMANDS = [
+  ['stats'],
+  ['logs'],
+  ['runs'],
+  ['thread'],
+  ['archive'],
+  ['blob'],
+  ['blob', 'put'],
+  ['blob', 'get'],
+  ['blob', 'verify'],
+  ['check'],
+  ['demo'],
+];
 
 describe('nerve-store usage', () => {
   it('--help works on the program and every command, with the exit codes, exit 0', () => {

@@ -4,7 +4,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogStore } from '../../index.mjs';
 
-export type ChildError = { op: string; name: string; code: string | null; errcode: number | null; errstr: string | null; message: string };
+export type ChildError = {
+  op: string;
+  name: string;
+  code: string | null;
+  errcode: number | null;
+  errstr: string | null;
+  message: string;
+};
 export type ChildReport = {
   name: string;
   ops: Record<string, number>;
@@ -27,7 +34,8 @@ export function collectErrors(reports: ChildReport[]): { busy: string[]; other: 
   const busy: string[] = [];
   const other: string[] = [];
   for (const r of reports) {
-    for (const e of r.errors) (isBusy(e) ? busy : other).push(`${r.name} ${e.op}: ${e.name} ${e.code} ${e.errcode ?? ''} ${e.message}`);
+    for (const e of r.errors)
+      (isBusy(e) ? busy : other).push(`${r.name} ${e.op}: ${e.name} ${e.code} ${e.errcode ?? ''} ${e.message}`);
   }
   return { busy, other };
 }
@@ -35,7 +43,9 @@ export function collectErrors(reports: ChildReport[]): { busy: string[]; other: 
 export function opsTable(reports: ChildReport[]): string {
   return reports
     .map((r) => {
-      const ops = Object.entries(r.ops).map(([k, n]) => `${k} ${n}`).join(', ');
+      const ops = Object.entries(r.ops)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
       return `  ${r.name.padEnd(8)} ${ops}`;
     })
     .join('\n');

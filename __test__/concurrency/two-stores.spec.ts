@@ -17,7 +17,10 @@ let files = 0;
 type Store = ReturnType<typeof createLogStore>;
 
 function message(runId: string, n: number, day: number) {
-  const payload = n % 5 === 4 ? { type: 'tool', detail: n } : { role: n % 2 ? 'assistant' : 'user', content: `${runId}#${n}`, meta: { n } };
+  const payload =
+    n % 5 === 4
+      ? { type: 'tool', detail: n }
+      : { role: n % 2 ? 'assistant' : 'user', content: `${runId}#${n}`, meta: { n } };
   const type = n % 5 === 4 ? 'thread_command_event' : 'thread_workflow_message';
   return { source: 'workflow', type, refId: runId, payload: JSON.stringify(payload), timestamp: JAN1 + day * DAY + n };
 }
@@ -58,7 +61,9 @@ describe('two stores on one file in one process', () => {
             else if (o.kind === 'appendAsync') await Promise.all(rows().map((r) => s.appendAsync(r)));
             else if (o.kind === 'archive') {
               // Moves every day before the current one; later rows go to a new day.
-              await (o.n % 2 ? s.archiveLogsAsync({ now: JAN1 + (day + 1) * DAY, retentionMs: DAY }) : s.archiveLogs({ now: JAN1 + (day + 1) * DAY, retentionMs: DAY }));
+              await (o.n % 2
+                ? s.archiveLogsAsync({ now: JAN1 + (day + 1) * DAY, retentionMs: DAY })
+                : s.archiveLogs({ now: JAN1 + (day + 1) * DAY, retentionMs: DAY }));
               day += 1;
             }
             // Warm caches on both sides, then compare with a store that has none.

@@ -13,7 +13,15 @@ const SCRIPT = join(__dirname, 'children', 'thread-worker.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'nerve-threads-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Done = { done: true; syncId: number; asyncCount: number; queried: number; blob: string; archivedDays: number; sync: number };
+type Done = {
+  done: true;
+  syncId: number;
+  asyncCount: number;
+  queried: number;
+  blob: string;
+  archivedDays: number;
+  sync: number;
+};
 
 class Thread {
   readonly acks = new Map<number, string>();
@@ -54,7 +62,8 @@ function expectRows(dbPath: string, threads: Thread[]): number {
   const archiveDir = join(dirname(dbPath), 'archive', 'logs');
   if (existsSync(archiveDir)) {
     for (const f of readdirSync(archiveDir).filter((f) => f.endsWith('.jsonl'))) {
-      for (const line of readFileSync(join(archiveDir, f), 'utf8').split('\n')) if (line !== '') rows.push(JSON.parse(line));
+      for (const line of readFileSync(join(archiveDir, f), 'utf8').split('\n'))
+        if (line !== '') rows.push(JSON.parse(line));
     }
   }
   const byId = new Map(rows.map((r) => [r.id, JSON.parse(r.payload as string).tag]));
@@ -84,7 +93,9 @@ describe('worker_threads', () => {
 
   it('loads in several Workers at once, on a shared file and on files of their own', async () => {
     const shared = join(dir, 'shared', 'logs.db');
-    const threads = [0, 1, 2, 3, 4, 5].map((i) => new Thread({ dbPath: i < 4 ? shared : join(dir, `own${i}`, 'logs.db'), name: `t${i}`, rows: 200 }));
+    const threads = [0, 1, 2, 3, 4, 5].map(
+      (i) => new Thread({ dbPath: i < 4 ? shared : join(dir, `own${i}`, 'logs.db'), name: `t${i}`, rows: 200 }),
+    );
     const results = await Promise.all(threads.map((t) => t.done));
     expect(await Promise.all(threads.map((t) => t.exited))).toEqual([0, 0, 0, 0, 0, 0]);
     for (const d of results) expect(d.asyncCount).toBe(200);
@@ -114,7 +125,9 @@ describe('worker_threads', () => {
     expect(s.query({ refId: 'queued' })).toHaveLength(3000);
     s.close();
     if (existsSync('/proc/self/task')) {
-      const names = readdirSync('/proc/self/task').map((id) => readFileSync(`/proc/self/task/${id}/comm`, 'utf8').trim());
+      const names = readdirSync('/proc/self/task').map((id) =>
+        readFileSync(`/proc/self/task/${id}/comm`, 'utf8').trim(),
+      );
       expect(names.filter((n) => n.startsWith('nerve-store'))).toEqual([]);
     }
   });
@@ -137,7 +150,9 @@ describe('worker_threads', () => {
     expect(await after.exited).toBe(0);
     const acknowledged = threads.reduce((sum, t) => sum + t.acks.size, 0);
     const checked = expectRows(dbPath, [...threads, after]);
-    console.log(`worker_threads: ${threads.length} Workers terminated mid-flight; ${acknowledged} rows acknowledged before, all ${checked} (with the last Worker's) found exactly once`);
+    console.log(
+      `worker_threads: ${threads.length} Workers terminated mid-flight; ${acknowledged} rows acknowledged before, all ${checked} (with the last Worker's) found exactly once`,
+    );
     expect(checked).toBe(acknowledged + after.acks.size);
   });
 });

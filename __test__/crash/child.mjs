@@ -4,10 +4,10 @@
 // acknowledged before the kill. The parent decides when the kill comes.
 //
 // usage: node child.mjs <dataDir> <journal> <run> <seed>
-import { openSync, writeSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { DAY, T0, RETENTION_MS, presentOf, rowFor, blobBytes, blobInput } from './workload.mjs';
+import { join } from 'node:path';
+import { blobBytes, blobInput, DAY, presentOf, RETENTION_MS, rowFor, T0 } from './workload.mjs';
 
 const require = createRequire(import.meta.url);
 const { random } = require('../../cli/random.js');
@@ -126,7 +126,8 @@ async function mixed() {
   const pending = [];
   const n = int(1, 300);
   for (let i = 0; i < n; i++) pending.push(appendAsyncOne());
-  if (chance(0.5)) pending.push(store.archiveLogsAsync(archiveOptions()).then((r) => noteArchive('archiveLogsAsync', r)));
+  if (chance(0.5))
+    pending.push(store.archiveLogsAsync(archiveOptions()).then((r) => noteArchive('archiveLogsAsync', r)));
   for (let i = int(0, 4); i > 0; i--) pending.push(blobWriteAsync());
   // Synchronous calls while the group commit and the archive hold the store now and then.
   for (let i = int(0, 3); i > 0; i--) appendOne('append');
@@ -134,18 +135,52 @@ async function mixed() {
 }
 
 const STEPS = [
-  [10, 'append', () => { for (let i = int(1, 20); i > 0; i--) appendOne('append'); }],
+  [
+    10,
+    'append',
+    () => {
+      for (let i = int(1, 20); i > 0; i--) appendOne('append');
+    },
+  ],
   [10, 'appendMany', () => appendMany(int(1, 300))],
   // Enough late rows that the next archive moves most of the table (its rebuild path), and a
   // commit large enough to checkpoint the WAL.
   [0.6, 'appendManyLarge', () => appendMany(int(10000, 12000), lateTimestamp)],
-  [12, 'appendAsync', async () => { const p = []; for (let i = int(1, 400); i > 0; i--) p.push(appendAsyncOne()); await Promise.all(p); }],
+  [
+    12,
+    'appendAsync',
+    async () => {
+      const p = [];
+      for (let i = int(1, 400); i > 0; i--) p.push(appendAsyncOne());
+      await Promise.all(p);
+    },
+  ],
   [10, 'mixed', mixed],
-  [8, 'upsertWorkflowRun', () => { for (let i = int(1, 10); i > 0; i--) upsert(); }],
+  [
+    8,
+    'upsertWorkflowRun',
+    () => {
+      for (let i = int(1, 10); i > 0; i--) upsert();
+    },
+  ],
   [6, 'archiveLogs', () => noteArchive('archiveLogs', store.archiveLogs(archiveOptions()))],
   [4, 'archiveLogsAsync', async () => noteArchive('archiveLogsAsync', await store.archiveLogsAsync(archiveOptions()))],
-  [8, 'blobWrite', () => { for (let i = int(1, 5); i > 0; i--) blobWrite(); }],
-  [6, 'blobWriteAsync', async () => { const p = []; for (let i = int(1, 20); i > 0; i--) p.push(blobWriteAsync()); await Promise.all(p); }],
+  [
+    8,
+    'blobWrite',
+    () => {
+      for (let i = int(1, 5); i > 0; i--) blobWrite();
+    },
+  ],
+  [
+    6,
+    'blobWriteAsync',
+    async () => {
+      const p = [];
+      for (let i = int(1, 20); i > 0; i--) p.push(blobWriteAsync());
+      await Promise.all(p);
+    },
+  ],
   [4, 'blobWriteFile', blobWriteFile],
 ];
 const TOTAL = STEPS.reduce((n, s) => n + s[0], 0);

@@ -1,7 +1,16 @@
 // The kill loop, briefly (the long run is `npm run test:crash`), and proof that its checker
 // catches each kind of loss: a checker that found nothing wrong with a damaged store would make
 // the long run's "0 losses" mean nothing.
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,12 +65,18 @@ describe('the checker finds', () => {
 
   function dayFiles(dir: string): string[] {
     const d = join(dir, 'archive', 'logs');
-    return readdirSync(d).filter((n) => n.endsWith('.jsonl') && readFileSync(join(d, n), 'utf8') !== '').map((n) => join(d, n));
+    return readdirSync(d)
+      .filter((n) => n.endsWith('.jsonl') && readFileSync(join(d, n), 'utf8') !== '')
+      .map((n) => join(d, n));
   }
 
   function blobFiles(dir: string): string[] {
     const root = join(dir, 'blobs');
-    return readdirSync(root).flatMap((s) => readdirSync(join(root, s)).filter((f) => !f.startsWith('.tmp.')).map((f) => join(root, s, f)));
+    return readdirSync(root).flatMap((s) =>
+      readdirSync(join(root, s))
+        .filter((f) => !f.startsWith('.tmp.'))
+        .map((f) => join(root, s, f)),
+    );
   }
 
   it('a lost archive day', () => {
@@ -72,7 +87,7 @@ describe('the checker finds', () => {
   it('a row archived twice', () => {
     const problems = checkAfter('twice', (dir) => {
       const file = dayFiles(dir)[0];
-      appendFileSync(file, readFileSync(file, 'utf8').split('\n')[0] + '\n');
+      appendFileSync(file, `${readFileSync(file, 'utf8').split('\n')[0]}\n`);
     });
     expect(problems.some((p) => / is twice: /.test(p))).toBe(true);
   });

@@ -65,8 +65,9 @@ export class Expectations {
           break;
         case 'm': {
           const ids = c.split(',').map(Number);
-          if (ids.length !== Number(b)) throw new Error(`journal: appendMany ${a} lists ${ids.length} ids for ${b} rows`);
-          ids.forEach((id, i) => this.ackedRows.set(id, { key: `${a}.${i}`, op: 'appendMany', order }));
+          if (ids.length !== Number(b))
+            throw new Error(`journal: appendMany ${a} lists ${ids.length} ids for ${b} rows`);
+          for (const [i, id] of ids.entries()) this.ackedRows.set(id, { key: `${a}.${i}`, op: 'appendMany', order });
           this.count('appendMany', ids.length);
           break;
         }

@@ -2,10 +2,10 @@
 // delay, checks the directory (verify.mjs) and starts the next child on the same directory, so
 // each check also covers recovery after earlier recoveries.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Expectations } from './journal.mjs';
 import { CheckCache, checkDir } from './verify.mjs';
@@ -28,7 +28,9 @@ function killDelay(rnd) {
 
 export function runChild(dataDir, journal, run, seed, delayMs) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dataDir, journal, String(run), String(seed)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, dataDir, journal, String(run), String(seed)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
@@ -52,7 +54,15 @@ export async function runCrashLoop({ kills, perDir = 40, seed = 1, root, keep = 
   const rnd = random(seed);
   const base = root ?? mkdtempSync(join(tmpdir(), 'nerve-store-crash-'));
   mkdirSync(base, { recursive: true });
-  const totals = { kills: 0, checks: 0, inFlight: {}, acks: {}, counts: {}, stray: { archive: 0, blobs: 0 }, problems: [] };
+  const totals = {
+    kills: 0,
+    checks: 0,
+    inFlight: {},
+    acks: {},
+    counts: {},
+    stray: { archive: 0, blobs: 0 },
+    problems: [],
+  };
   let done = 0;
   for (let d = 0; done < kills; d++) {
     const dataDir = join(base, `dir-${d}`);
@@ -74,7 +84,8 @@ export async function runCrashLoop({ kills, perDir = 40, seed = 1, root, keep = 
       }
       const { inFlight, newBlobs } = exp.ingest(text);
       const problems = [];
-      if (!outcome.killed) problems.push(`child of run ${run} exited on its own (code ${outcome.code}): ${outcome.stderr.trim()}`);
+      if (!outcome.killed)
+        problems.push(`child of run ${run} exited on its own (code ${outcome.code}): ${outcome.stderr.trim()}`);
       const checked = checkDir(dataDir, exp, presentOf(run), newBlobs, cache);
       problems.push(...checked.problems);
       totals.kills++;
@@ -100,8 +111,14 @@ export async function runCrashLoop({ kills, perDir = 40, seed = 1, root, keep = 
 /** The one-line summary `npm run test:crash` prints. */
 export function summary(t, seconds) {
   const acks = Object.values(t.acks).reduce((a, b) => a + b, 0);
-  const byKind = Object.entries(t.acks).sort().map(([k, v]) => `${k} ${v}`).join(', ');
-  const during = Object.entries(t.inFlight).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+  const byKind = Object.entries(t.acks)
+    .sort()
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const during = Object.entries(t.inFlight)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const c = t.counts;
   return [
     `crash test: ${t.kills} kills survived in ${seconds.toFixed(1)} s`,

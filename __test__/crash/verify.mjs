@@ -1,10 +1,10 @@
 // The checks after a kill: the database is sound, every acknowledged (or once seen) row is in the
 // database or the archive exactly once after an archive pass, each workflow run holds its last
 // acknowledged state or one a later call may have written, and every blob file hashes to its name.
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { RETENTION_MS, rowProblem, keyOf, blobBytes, sha256 } from './workload.mjs';
+import { join } from 'node:path';
+import { blobBytes, keyOf, RETENTION_MS, rowProblem, sha256 } from './workload.mjs';
 
 const require = createRequire(import.meta.url);
 const { createLogStore, createBlobStore } = require('../../index.js');
@@ -60,7 +60,16 @@ export class CheckCache {
         problems.push(`${file}: ${p}`);
         continue;
       }
-      if (JSON.stringify({ id: row.id, source: row.source, type: row.type, refId: row.refId, payload: row.payload, timestamp: row.timestamp }) !== line) {
+      if (
+        JSON.stringify({
+          id: row.id,
+          source: row.source,
+          type: row.type,
+          refId: row.refId,
+          payload: row.payload,
+          timestamp: row.timestamp,
+        }) !== line
+      ) {
         problems.push(`${file}: row ${row.id} is not written as JSON.stringify writes it`);
         continue;
       }
@@ -79,7 +88,17 @@ export class CheckCache {
  */
 export function checkDir(dataDir, exp, present, newBlobs, cache) {
   const problems = [];
-  const counts = { rows: 0, rowsParsed: 0, blobFiles: 0, blobsHashed: 0, blobsRead: 0, strayArchive: 0, strayBlobs: 0, runs: 0, archivedDays: 0 };
+  const counts = {
+    rows: 0,
+    rowsParsed: 0,
+    blobFiles: 0,
+    blobsHashed: 0,
+    blobsRead: 0,
+    strayArchive: 0,
+    strayBlobs: 0,
+    runs: 0,
+    archivedDays: 0,
+  };
   const dbPath = join(dataDir, 'logs.db');
   if (!existsSync(dbPath)) {
     if (exp.ackedRows.size > 0) problems.push('logs.db is gone');
@@ -123,7 +142,8 @@ function checkRows(dataDir, exp, present, dbRows, problems, counts, cache) {
       problems.push(`logs.db: ${p}`);
       continue;
     }
-    if (row.timestamp < archivedBefore) problems.push(`row ${row.id} (${dayOf(row.timestamp)}) is still in logs.db after the archive`);
+    if (row.timestamp < archivedBefore)
+      problems.push(`row ${row.id} (${dayOf(row.timestamp)}) is still in logs.db after the archive`);
     place(row.id, keyOf(row), row.timestamp, 'logs.db');
   }
   counts.rows += dbRows.length;
@@ -178,13 +198,26 @@ function checkRows(dataDir, exp, present, dbRows, problems, counts, cache) {
 }
 
 function checkRuns(exp, runs, problems, counts) {
-  const inDb = new Map(runs.map((r) => [r.runId, JSON.stringify({ runId: r.runId, workflow: r.workflow, status: r.status, timestamp: r.timestamp, exitCode: r.exitCode })]));
+  const inDb = new Map(
+    runs.map((r) => [
+      r.runId,
+      JSON.stringify({
+        runId: r.runId,
+        workflow: r.workflow,
+        status: r.status,
+        timestamp: r.timestamp,
+        exitCode: r.exitCode,
+      }),
+    ]),
+  );
   for (const runId of new Set([...inDb.keys(), ...exp.runs.keys()])) {
     counts.runs++;
     const want = exp.runState(runId);
     const got = inDb.get(runId) ?? 'null';
     if (got !== want.state && !want.pending.includes(got)) {
-      problems.push(`workflow run ${runId} is ${got}; expected ${want.state}${want.pending.length ? ` or one of ${want.pending.join(', ')}` : ''}`);
+      problems.push(
+        `workflow run ${runId} is ${got}; expected ${want.state}${want.pending.length ? ` or one of ${want.pending.join(', ')}` : ''}`,
+      );
     }
     // Whatever it holds now was durable: later checks must see it or a later call's state.
     want.state = got;
@@ -235,7 +268,8 @@ function checkBlobs(dataDir, exp, newBlobs, problems, counts, cache) {
   for (const hash of new Set(newBlobs)) {
     const { key, op } = exp.ackedBlobs.get(hash);
     const want = blobBytes(key);
-    if (sha256(want) !== hash) problems.push(`blob ${key} (${op}) was acknowledged as ${hash}, its bytes hash to ${sha256(want)}`);
+    if (sha256(want) !== hash)
+      problems.push(`blob ${key} (${op}) was acknowledged as ${hash}, its bytes hash to ${sha256(want)}`);
     let got;
     try {
       got = blobs.read(hash);
@@ -244,7 +278,8 @@ function checkBlobs(dataDir, exp, newBlobs, problems, counts, cache) {
       continue;
     }
     counts.blobsRead++;
-    if (got === null || !got.equals(want)) problems.push(`blob ${hash} (${key}) reads back ${got === null ? 'null' : `${got.length} other bytes`}`);
+    if (got === null || !got.equals(want))
+      problems.push(`blob ${hash} (${key}) reads back ${got === null ? 'null' : `${got.length} other bytes`}`);
   }
   exp.knownBlobs = onDisk;
 }

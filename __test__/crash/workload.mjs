@@ -30,7 +30,13 @@ export function rowFor(key, timestamp, refId = null) {
   const source = SOURCES[h[0] % SOURCES.length];
   const type = TYPES[h[1] % TYPES.length];
   const pad = 'x'.repeat(h[2] < 16 ? 2000 + h[3] * 8 : h[3]);
-  return { source, type, refId, payload: JSON.stringify({ k: key, s: source, y: type, r: refId, t: timestamp, p: pad }), timestamp };
+  return {
+    source,
+    type,
+    refId,
+    payload: JSON.stringify({ k: key, s: source, y: type, r: refId, t: timestamp, p: pad }),
+    timestamp,
+  };
 }
 
 /**
@@ -47,7 +53,8 @@ export function rowProblem(row) {
   if (typeof p?.k !== 'string') return `row ${row.id}: payload has no key`;
   const want = rowFor(p.k, p.t, p.r);
   for (const col of ['source', 'type', 'refId', 'payload', 'timestamp']) {
-    if (row[col] !== want[col]) return `row ${row.id} (${p.k}): ${col} is ${JSON.stringify(row[col])}, expected ${JSON.stringify(want[col])}`;
+    if (row[col] !== want[col])
+      return `row ${row.id} (${p.k}): ${col} is ${JSON.stringify(row[col])}, expected ${JSON.stringify(want[col])}`;
   }
   return null;
 }

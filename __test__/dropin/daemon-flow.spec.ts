@@ -7,22 +7,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  assertValidUtcDay,
-  compareIsoDays,
-  createBlobStore,
-  createLogStore,
-  DEFAULT_LOG_RETENTION_MS,
-  lastArchivableUtcDay,
-  LOG_ARCHIVE_META_KEY,
-  nextUtcDay,
-  normalizeBlobHash,
-  prevUtcDay,
-  utcDateStringFromMs,
-  utcDayEndExclusiveMs,
-  utcDayStartMs,
-} from '@uncaged/nerve-store';
 import type {
   ArchiveLogsDayResult,
   ArchiveLogsOptions,
@@ -36,6 +20,22 @@ import type {
   WorkflowRun,
   WorkflowRunStatus,
 } from '@uncaged/nerve-store';
+import {
+  assertValidUtcDay,
+  compareIsoDays,
+  createBlobStore,
+  createLogStore,
+  DEFAULT_LOG_RETENTION_MS,
+  LOG_ARCHIVE_META_KEY,
+  lastArchivableUtcDay,
+  nextUtcDay,
+  normalizeBlobHash,
+  prevUtcDay,
+  utcDateStringFromMs,
+  utcDayEndExclusiveMs,
+  utcDayStartMs,
+} from '@uncaged/nerve-store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -53,7 +53,14 @@ function isLaunchParams(v: unknown): v is LaunchParams {
 class WorkflowTracker {
   constructor(private readonly store: LogStore) {}
 
-  transition(runId: string, workflow: string, status: WorkflowRunStatus, at: number, payload: object | null, exitCode: number | null = null): LogEntry {
+  transition(
+    runId: string,
+    workflow: string,
+    status: WorkflowRunStatus,
+    at: number,
+    payload: object | null,
+    exitCode: number | null = null,
+  ): LogEntry {
     const entry: Omit<LogEntry, 'id'> = {
       source: 'workflow',
       type: status,
@@ -76,7 +83,13 @@ class WorkflowTracker {
   }
 
   command(runId: string, event: { type: string; [key: string]: unknown }, at: number): LogEntry {
-    return this.store.append({ source: 'workflow', type: 'thread_command_event', refId: runId, payload: JSON.stringify(event), timestamp: at });
+    return this.store.append({
+      source: 'workflow',
+      type: 'thread_command_event',
+      refId: runId,
+      payload: JSON.stringify(event),
+      timestamp: at,
+    });
   }
 }
 
@@ -105,7 +118,13 @@ describe('nerve daemon flow against @uncaged/nerve-store', () => {
   });
 
   it('boots: records signals and returns them with ids, in the caller key order', () => {
-    const boot: Omit<LogEntry, 'id'> = { source: 'system', type: 'boot', refId: null, payload: '{"version":"0.5.0"}', timestamp: NOW - 45 * DAY };
+    const boot: Omit<LogEntry, 'id'> = {
+      source: 'system',
+      type: 'boot',
+      refId: null,
+      payload: '{"version":"0.5.0"}',
+      timestamp: NOW - 45 * DAY,
+    };
     const first: LogEntry = store.append(boot);
     expect(first).toEqual({ ...boot, id: 1 });
     expect(Object.keys(first)).toEqual(['source', 'type', 'refId', 'payload', 'timestamp', 'id']);
@@ -129,7 +148,14 @@ describe('nerve daemon flow against @uncaged/nerve-store', () => {
     const bySensor: LogQuery = { source: 'reflex', type: 'signal', refId: 'sensor-1' };
     const rows: LogEntry[] = store.query(bySensor);
     expect(rows.map((r) => r.id)).toEqual([2, 4, 5]);
-    expect(rows[0]).toEqual({ id: 2, source: 'reflex', type: 'signal', refId: 'sensor-1', payload: '{"temp":21.5}', timestamp: NOW - 44 * DAY });
+    expect(rows[0]).toEqual({
+      id: 2,
+      source: 'reflex',
+      type: 'signal',
+      refId: 'sensor-1',
+      payload: '{"temp":21.5}',
+      timestamp: NOW - 44 * DAY,
+    });
     for (const r of rows) expect(Object.keys(r)).toEqual(['id', 'source', 'type', 'refId', 'payload', 'timestamp']);
 
     const window: LogQuery = { source: 'reflex', since: NOW - 44 * DAY + 1.5, until: NOW - 2 * DAY };
@@ -139,7 +165,9 @@ describe('nerve daemon flow against @uncaged/nerve-store', () => {
     expect(store.query({ limit: -1 })).toHaveLength(6);
     expect(store.query()).toHaveLength(6);
     expect(store.query({ source: 'nobody' })).toEqual([]);
-    expect(store.query({ since: NOW - 44 * DAY + 1.5, until: NOW - 44 * DAY + 1.5 })[0]?.timestamp).toBe(NOW - 44 * DAY + 1.5);
+    expect(store.query({ since: NOW - 44 * DAY + 1.5, until: NOW - 44 * DAY + 1.5 })[0]?.timestamp).toBe(
+      NOW - 44 * DAY + 1.5,
+    );
   });
 
   it('tracks workflow runs through their lifecycle', () => {
@@ -152,18 +180,43 @@ describe('nerve daemon flow against @uncaged/nerve-store', () => {
     tracker.transition('run-c', 'deploy', 'started', t + 4000, { prompt: 'deploy it', maxRounds: 1 });
     const killed: WorkflowRunStatus = 'killed';
     const returned = tracker.transition('run-c', 'deploy', killed, t + 5000, { reason: 'operator' }, 137);
-    expect(returned).toEqual({ source: 'workflow', type: 'killed', refId: 'run-c', payload: '{"reason":"operator"}', timestamp: t + 5000, id: returned.id });
+    expect(returned).toEqual({
+      source: 'workflow',
+      type: 'killed',
+      refId: 'run-c',
+      payload: '{"reason":"operator"}',
+      timestamp: t + 5000,
+      id: returned.id,
+    });
     expect(Object.keys(returned)).toEqual(['source', 'type', 'refId', 'payload', 'timestamp', 'id']);
 
     const viaAlias = store.appendWithWorkflowUpdate(
-      { source: 'workflow', type: 'started', refId: 'run-d', payload: JSON.stringify({ triggerPayload: { cron: '0 * * * *' } }), timestamp: t + 6000 },
+      {
+        source: 'workflow',
+        type: 'started',
+        refId: 'run-d',
+        payload: JSON.stringify({ triggerPayload: { cron: '0 * * * *' } }),
+        timestamp: t + 6000,
+      },
       { runId: 'run-d', workflow: 'cron', status: 'started', timestamp: t + 6000, exitCode: null },
     );
     expect(viaAlias.id).toBe(returned.id! + 1);
 
     const runA: WorkflowRun | null = store.getWorkflowRun('run-a');
-    expect(runA).toEqual({ runId: 'run-a', workflow: 'summarise', status: 'started', timestamp: t + 1000, exitCode: null });
-    expect(store.getWorkflowRun('run-c')).toEqual({ runId: 'run-c', workflow: 'deploy', status: 'killed', timestamp: t + 5000, exitCode: 137 });
+    expect(runA).toEqual({
+      runId: 'run-a',
+      workflow: 'summarise',
+      status: 'started',
+      timestamp: t + 1000,
+      exitCode: null,
+    });
+    expect(store.getWorkflowRun('run-c')).toEqual({
+      runId: 'run-c',
+      workflow: 'deploy',
+      status: 'killed',
+      timestamp: t + 5000,
+      exitCode: 137,
+    });
     expect(store.getWorkflowRun('run-zzz')).toBeNull();
 
     // Active: queued or started, oldest first. All: newest first; null = every workflow.
@@ -177,7 +230,11 @@ describe('nerve daemon flow against @uncaged/nerve-store', () => {
       ['run-a', 'started'],
     ]);
     expect(store.getAllWorkflowRuns('deploy').map((r) => r.runId)).toEqual(['run-c']);
-    expect(store.query({ source: 'workflow', refId: 'run-c' }).map((r) => r.type)).toEqual(['queued', 'started', 'killed']);
+    expect(store.query({ source: 'workflow', refId: 'run-c' }).map((r) => r.type)).toEqual([
+      'queued',
+      'started',
+      'killed',
+    ]);
   });
 
   it('finds the trigger payload of each run', () => {
@@ -194,16 +251,36 @@ describe('nerve daemon flow against @uncaged/nerve-store', () => {
     const t = NOW - 9 * MINUTE;
     tracker.command('run-a', { type: 'thread_start', maxRounds: 4 }, t);
     tracker.message('run-a', { role: '__start__', content: 'Summarise the sensor data', meta: null, timestamp: t });
-    tracker.message('run-a', { role: 'planner', content: 'Read sensor-1 and sensor-2', meta: { tokens: 120 }, timestamp: t + 1000 });
-    tracker.command('run-a', { type: 'tool_call', tool: 'query', args: { refId: 'sensor-1', limit: 10 }, ratio: 0.1 + 0.2 }, t + 1500);
+    tracker.message('run-a', {
+      role: 'planner',
+      content: 'Read sensor-1 and sensor-2',
+      meta: { tokens: 120 },
+      timestamp: t + 1000,
+    });
+    tracker.command(
+      'run-a',
+      { type: 'tool_call', tool: 'query', args: { refId: 'sensor-1', limit: 10 }, ratio: 0.1 + 0.2 },
+      t + 1500,
+    );
     tracker.message('run-a', { role: 'analyst', content: 'Average 21.8C', meta: { tokens: 80 }, timestamp: t + 2000 });
     // A writer that omitted meta (older daemon versions did).
-    store.append({ source: 'workflow', type: 'thread_workflow_message', refId: 'run-a', payload: '{"role":"reviewer","content":"LGTM"}', timestamp: t + 3000 });
+    store.append({
+      source: 'workflow',
+      type: 'thread_workflow_message',
+      refId: 'run-a',
+      payload: '{"role":"reviewer","content":"LGTM"}',
+      timestamp: t + 3000,
+    });
     tracker.message('run-b', { role: 'planner', content: 'other run', meta: null, timestamp: t + 4000 });
 
     const messages: ThreadMessage[] = store.getThreadMessages('run-a');
     expect(messages.map((m) => m.role)).toEqual(['__start__', 'planner', 'analyst', 'reviewer']);
-    expect(messages[1]).toEqual({ role: 'planner', content: 'Read sensor-1 and sensor-2', meta: { tokens: 120 }, timestamp: t + 1000 });
+    expect(messages[1]).toEqual({
+      role: 'planner',
+      content: 'Read sensor-1 and sensor-2',
+      meta: { tokens: 120 },
+      timestamp: t + 1000,
+    });
     const reviewer = messages[3]!;
     expect(Object.keys(reviewer)).toEqual(['role', 'content', 'meta', 'timestamp']);
     expect(reviewer.meta).toBeUndefined();
@@ -211,7 +288,12 @@ describe('nerve daemon flow against @uncaged/nerve-store', () => {
 
     const events: Array<{ type: string; [key: string]: unknown }> = store.getThreadEvents('run-a');
     expect(events.map((e) => e.type)).toEqual(['thread_start', 'tool_call']);
-    expect(events[1]).toEqual({ type: 'tool_call', tool: 'query', args: { refId: 'sensor-1', limit: 10 }, ratio: 0.1 + 0.2 });
+    expect(events[1]).toEqual({
+      type: 'tool_call',
+      tool: 'query',
+      args: { refId: 'sensor-1', limit: 10 },
+      ratio: 0.1 + 0.2,
+    });
 
     const count: number = store.getThreadRoundCount('run-a');
     expect(count).toBe(4);
@@ -233,11 +315,18 @@ describe('nerve daemon flow against @uncaged/nerve-store', () => {
     expect(toolRound.timestamp).toBe(t + 1500);
     expect(toolRound.message).toEqual({
       role: 'tool_call',
-      content: JSON.stringify({ type: 'tool_call', tool: 'query', args: { refId: 'sensor-1', limit: 10 }, ratio: 0.1 + 0.2 }),
+      content: JSON.stringify({
+        type: 'tool_call',
+        tool: 'query',
+        args: { refId: 'sensor-1', limit: 10 },
+        ratio: 0.1 + 0.2,
+      }),
       meta: { type: 'tool_call', tool: 'query', args: { refId: 'sensor-1', limit: 10 }, ratio: 0.1 + 0.2 },
       timestamp: t + 1500,
     });
-    expect(toolRound.message.content).toBe('{"type":"tool_call","tool":"query","args":{"refId":"sensor-1","limit":10},"ratio":0.30000000000000004}');
+    expect(toolRound.message.content).toBe(
+      '{"type":"tool_call","tool":"query","args":{"refId":"sensor-1","limit":10},"ratio":0.30000000000000004}',
+    );
     expect(store.getThreadRounds('run-a', { before: 0, limit: 0 })).toEqual([]);
     expect(store.getThreadRounds('nobody', { before: 0, limit: 5 })).toEqual([]);
   });
@@ -252,10 +341,15 @@ describe('nerve daemon flow against @uncaged/nerve-store', () => {
     tracker = new WorkflowTracker(store);
     const active = store.getActiveWorkflowRuns();
     expect(active.map((r) => r.runId)).toEqual(['run-b', 'run-d']);
-    active.forEach((r, i) => tracker.transition(r.runId, r.workflow, 'interrupted', t + 1000 + i, null));
+    for (const [i, r] of active.entries()) tracker.transition(r.runId, r.workflow, 'interrupted', t + 1000 + i, null);
     expect(store.getActiveWorkflowRuns()).toEqual([]);
     const statuses = store.getAllWorkflowRuns(null).map((r) => `${r.runId}:${r.status}:${r.exitCode}`);
-    expect(statuses).toEqual(['run-d:interrupted:null', 'run-b:interrupted:null', 'run-a:completed:0', 'run-c:killed:137']);
+    expect(statuses).toEqual([
+      'run-d:interrupted:null',
+      'run-b:interrupted:null',
+      'run-a:completed:0',
+      'run-c:killed:137',
+    ]);
     expect(store.getThreadMessages('run-a')).toHaveLength(4);
     expect(store.getMeta('daemon.last_boot')).toBe(String(NOW));
   });
@@ -268,7 +362,13 @@ describe('nerve daemon flow against @uncaged/nerve-store', () => {
     expect(blobs.write(new TextEncoder().encode(prompt))).toBe(hash);
     expect(readFileSync(join(dataDir, 'blobs', hash.slice(0, 2), hash.slice(2)), 'utf8')).toBe(prompt);
 
-    store.append({ source: 'workflow', type: 'prompt_blob', refId: 'run-a', payload: JSON.stringify({ blob: hash }), timestamp: NOW - MINUTE });
+    store.append({
+      source: 'workflow',
+      type: 'prompt_blob',
+      refId: 'run-a',
+      payload: JSON.stringify({ blob: hash }),
+      timestamp: NOW - MINUTE,
+    });
     const ref = JSON.parse(store.query({ type: 'prompt_blob' })[0]!.payload!) as { blob: string };
     const bytes: Buffer | null = blobs.read(ref.blob);
     expect(bytes?.toString('utf8')).toBe(prompt);
@@ -306,7 +406,11 @@ describe('nerve daemon flow against @uncaged/nerve-store', () => {
     const rest: ArchiveLogsResult = store.archiveLogs({ now: NOW, vacuum: true });
     expect(rest.vacuumed).toBe(true);
     const days: ArchiveLogsDayResult[] = [...partial.days, ...rest.days];
-    expect(days[0]).toEqual({ day: '2025-05-01', rowCount: 1, filePath: join(dataDir, 'archive', 'logs', '2025-05-01.jsonl') });
+    expect(days[0]).toEqual({
+      day: '2025-05-01',
+      rowCount: 1,
+      filePath: join(dataDir, 'archive', 'logs', '2025-05-01.jsonl'),
+    });
     expect(days.map((d) => d.day).at(-1)).toBe('2025-05-15');
     expect(days).toHaveLength(15);
     expect(days.filter((d) => d.rowCount > 0).map((d) => [d.day, d.rowCount])).toEqual([
@@ -335,7 +439,9 @@ describe('nerve daemon flow against @uncaged/nerve-store', () => {
     // Nothing more to do until another day passes.
     expect(store.archiveLogs({ now: NOW })).toEqual({ days: [], vacuumed: false });
     // New rows get new ids.
-    expect(store.append({ source: 'system', type: 'archive_done', refId: null, payload: null, timestamp: NOW }).id).toBeGreaterThan(6);
+    expect(
+      store.append({ source: 'system', type: 'archive_done', refId: null, payload: null, timestamp: NOW }).id,
+    ).toBeGreaterThan(6);
   });
 
   it('refuses every call once closed', () => {

@@ -8,5 +8,7 @@ const native = createRequire(import.meta.url)('../../index.js') as typeof loaded
 const expected = process.env.NERVE_STORE_IMPL;
 const actual = loaded.createLogStore === native.createLogStore ? 'native' : 'reference';
 if (actual !== expected) {
-  throw new Error(`"@uncaged/nerve-store" resolved to the ${actual} implementation; this project tests the ${expected} one`);
+  throw new Error(
+    `"@uncaged/nerve-store" resolved to the ${actual} implementation; this project tests the ${expected} one`,
+  );
 }

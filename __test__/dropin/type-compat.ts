@@ -12,7 +12,11 @@ type Assert<T extends true> = T;
 type Extends<A, B> = [A] extends [B] ? true : false;
 
 type MismatchedLogStoreMembers = {
-  [K in keyof Ref.LogStore]: K extends keyof Ours.LogStore ? (Mutual<Ref.LogStore[K], Ours.LogStore[K]> extends true ? never : K) : K;
+  [K in keyof Ref.LogStore]: K extends keyof Ours.LogStore
+    ? Mutual<Ref.LogStore[K], Ours.LogStore[K]> extends true
+      ? never
+      : K
+    : K;
 }[keyof Ref.LogStore];
 
 export type TypeCompat = [

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, it } from 'vitest';
 import { ours, reference } from '../parity/support/harness';
-import { type Call, checkCall, type Ctx } from './support/cases';
+import { type Call, type Ctx, checkCall } from './support/cases';
 import { reportTally } from './support/tally';
 import { pathArg, stringArg } from './support/values';
 
@@ -40,7 +40,14 @@ const CALLS: Call[] = [
   { name: 'write', on: 'blob', args: [contentArg()], names: ['content'], ours: same('write'), ref: same('write') },
   { name: 'read', on: 'blob', args: [hashArg()], names: ['hash'], ours: same('read'), ref: same('read') },
   { name: 'exists', on: 'blob', args: [hashArg()], names: ['hash'], ours: same('exists'), ref: same('exists') },
-  { name: 'writeAsync', on: 'blob', args: [contentArg()], names: ['content'], ours: same('writeAsync'), ref: same('write') },
+  {
+    name: 'writeAsync',
+    on: 'blob',
+    args: [contentArg()],
+    names: ['content'],
+    ours: same('writeAsync'),
+    ref: same('write'),
+  },
   { name: 'readAsync', on: 'blob', args: [hashArg()], names: ['hash'], ours: same('readAsync'), ref: same('read') },
   {
     name: 'writeFile',

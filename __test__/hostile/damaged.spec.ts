@@ -3,7 +3,18 @@
 // error with a `code`, the process lives on, rows whose day file could not be written stay in
 // the database, and no blob is visible that does not hash to its name.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -95,7 +106,10 @@ function seededDir(rows = 10): string {
 // Read-only directories and a full disk, in a mount namespace of their own
 
 const ns = probeNamespaces();
-if (!ns.ok) process.stdout.write(`[damaged] mount namespaces unavailable: ${ns.reason}${ns.provablyMissing ? ' (user namespaces are disabled and this is not root: skipped)' : ''}\n`);
+if (!ns.ok)
+  process.stdout.write(
+    `[damaged] mount namespaces unavailable: ${ns.reason}${ns.provablyMissing ? ' (user namespaces are disabled and this is not root: skipped)' : ''}\n`,
+  );
 /** Runs where namespaces work; fails (rather than passing) where they should and do not. */
 const nsIt = ns.ok || !ns.provablyMissing ? it : it.skip;
 function requireNamespaces(): void {
@@ -112,10 +126,13 @@ describe('a read-only or full file system', () => {
     // Opening needs the WAL index beside the file: SQLite cannot open it (the reference neither).
     const opened = steps.open.ok;
     if (!opened) expectStepCoded(steps, 'open', /^ERR_SQLITE_ERROR$/);
-    else for (const w of ['append', 'appendMany', 'appendAsync', 'setMeta', 'archiveLogs', 'archiveLogsAsync']) expectStepCoded(steps, w, /^(ERR_SQLITE_ERROR|EROFS)$/);
+    else
+      for (const w of ['append', 'appendMany', 'appendAsync', 'setMeta', 'archiveLogs', 'archiveLogsAsync'])
+        expectStepCoded(steps, w, /^(ERR_SQLITE_ERROR|EROFS)$/);
     expect(steps.referenceOpen.ok, 'the reference opens it exactly when ours does').toBe(opened);
     expectStep(steps, 'blobRead', 'hello');
-    for (const w of ['blobWrite', 'blobWriteAsync', 'blobWriteFile', 'blobReadToFile']) expectStepCoded(steps, w, /^EROFS$/);
+    for (const w of ['blobWrite', 'blobWriteAsync', 'blobWriteFile', 'blobReadToFile'])
+      expectStepCoded(steps, w, /^EROFS$/);
     expectStep(steps, 'blobsIntact', { ok: true, count: 1, stray: 0 });
     counts.checks += 1;
     expect(snapshot(dir)).toEqual(before);
@@ -126,7 +143,11 @@ describe('a read-only or full file system', () => {
     counts.cases += 1;
     const dir = seededDir();
     mkdirSync(join(dir, 'archive', 'logs'), { recursive: true });
-    const steps = runInNamespace(`${READ_ONLY_BIND('$0/archive/logs')} && ${READ_ONLY_BIND('$0/blobs')}`, 'readonlyParts', dir);
+    const steps = runInNamespace(
+      `${READ_ONLY_BIND('$0/archive/logs')} && ${READ_ONLY_BIND('$0/blobs')}`,
+      'readonlyParts',
+      dir,
+    );
     expectStep(steps, 'count', 10);
     expectStep(steps, 'append', 11);
     expectStepCoded(steps, 'archiveLogs', /^EROFS$/);
@@ -142,42 +163,56 @@ describe('a read-only or full file system', () => {
     expect(s.query()).toHaveLength(11);
     s.close();
     expect(readdirSync(join(dir, 'archive', 'logs'))).toEqual([]);
-    expect(snapshot(join(dir, 'blobs'))).toEqual({ [HELLO.slice(0, 2)]: 'dir', [`${HELLO.slice(0, 2)}/${HELLO.slice(2)}`]: HELLO });
+    expect(snapshot(join(dir, 'blobs'))).toEqual({
+      [HELLO.slice(0, 2)]: 'dir',
+      [`${HELLO.slice(0, 2)}/${HELLO.slice(2)}`]: HELLO,
+    });
   });
 
-  nsIt('a full disk (3 MiB tmpfs): SQLITE_FULL and ENOSPC with codes, no day file counted as done, no partial blob, recovery once there is room', () => {
-    requireNamespaces();
-    counts.cases += 1;
-    const dir = tempDir();
-    const steps = runInNamespace('mount -t tmpfs -o size=3m tmpfs "$0"', 'full', dir, { FILLER_BYTES: String(1536 * 1024) });
-    const stored = steps.fill.value as number;
-    counts.checks += 1;
-    expect(stored, 'rows fit before the disk filled').toBeGreaterThan(10);
-    expect(steps.fill.error?.code).toBe('ERR_SQLITE_ERROR');
-    expect(steps.fill.error?.errcode, 'SQLITE_FULL').toBe(13);
-    expectStep(steps, 'countAfterFull', stored);
-    expectStepCoded(steps, 'appendMany', /^ERR_SQLITE_ERROR$/);
-    expectStepCoded(steps, 'appendAsync', /^ERR_SQLITE_ERROR$/);
-    expectStep(steps, 'countAfterBatches', stored);
-    expectStepCoded(steps, 'archiveFull', /^(ENOSPC|ERR_SQLITE_ERROR)$/);
-    expectStepCoded(steps, 'archiveFullAsync', /^(ENOSPC|ERR_SQLITE_ERROR)$/);
-    expectStep(steps, 'countAfterArchiveFull', stored);
-    expectStep(steps, 'watermarkAfterArchiveFull', null);
-    expectStep(steps, 'archiveFilesAfterFull', []);
-    expectStepCoded(steps, 'blobWrite', /^ENOSPC$/);
-    expectStepCoded(steps, 'blobWriteAsync', /^ENOSPC$/);
-    expectStep(steps, 'blobsIntactFull', { ok: true, count: 0, stray: 0 });
-    expectStep(steps, 'blobExistsFull', false);
-    expectStep(steps, 'countReopened', stored);
-    counts.checks += 4;
-    const days = steps.archiveWithRoom.value as [string, number][];
-    expect(steps.archiveWithRoom.ok, JSON.stringify(steps.archiveWithRoom)).toBe(true);
-    expect(days.reduce((n, [, c]) => n + c, 0), 'every row archived once there is room').toBe(stored);
-    expect(steps.archivedLines.value).toEqual(days.map(([, c]) => c));
-    expect((steps.filesAtEnd.value as string[]).filter((f) => /(^|\/)\.tmp|\.tmp\./.test(f)), 'no temporary file left').toEqual([]);
-    expectStep(steps, 'countAfterArchive', 0);
-    expectStep(steps, 'appendWithRoom', true);
-  });
+  nsIt(
+    'a full disk (3 MiB tmpfs): SQLITE_FULL and ENOSPC with codes, no day file counted as done, no partial blob, recovery once there is room',
+    () => {
+      requireNamespaces();
+      counts.cases += 1;
+      const dir = tempDir();
+      const steps = runInNamespace('mount -t tmpfs -o size=3m tmpfs "$0"', 'full', dir, {
+        FILLER_BYTES: String(1536 * 1024),
+      });
+      const stored = steps.fill.value as number;
+      counts.checks += 1;
+      expect(stored, 'rows fit before the disk filled').toBeGreaterThan(10);
+      expect(steps.fill.error?.code).toBe('ERR_SQLITE_ERROR');
+      expect(steps.fill.error?.errcode, 'SQLITE_FULL').toBe(13);
+      expectStep(steps, 'countAfterFull', stored);
+      expectStepCoded(steps, 'appendMany', /^ERR_SQLITE_ERROR$/);
+      expectStepCoded(steps, 'appendAsync', /^ERR_SQLITE_ERROR$/);
+      expectStep(steps, 'countAfterBatches', stored);
+      expectStepCoded(steps, 'archiveFull', /^(ENOSPC|ERR_SQLITE_ERROR)$/);
+      expectStepCoded(steps, 'archiveFullAsync', /^(ENOSPC|ERR_SQLITE_ERROR)$/);
+      expectStep(steps, 'countAfterArchiveFull', stored);
+      expectStep(steps, 'watermarkAfterArchiveFull', null);
+      expectStep(steps, 'archiveFilesAfterFull', []);
+      expectStepCoded(steps, 'blobWrite', /^ENOSPC$/);
+      expectStepCoded(steps, 'blobWriteAsync', /^ENOSPC$/);
+      expectStep(steps, 'blobsIntactFull', { ok: true, count: 0, stray: 0 });
+      expectStep(steps, 'blobExistsFull', false);
+      expectStep(steps, 'countReopened', stored);
+      counts.checks += 4;
+      const days = steps.archiveWithRoom.value as [string, number][];
+      expect(steps.archiveWithRoom.ok, JSON.stringify(steps.archiveWithRoom)).toBe(true);
+      expect(
+        days.reduce((n, [, c]) => n + c, 0),
+        'every row archived once there is room',
+      ).toBe(stored);
+      expect(steps.archivedLines.value).toEqual(days.map(([, c]) => c));
+      expect(
+        (steps.filesAtEnd.value as string[]).filter((f) => /(^|\/)\.tmp|\.tmp\./.test(f)),
+        'no temporary file left',
+      ).toEqual([]);
+      expectStep(steps, 'countAfterArchive', 0);
+      expectStep(steps, 'appendWithRoom', true);
+    },
+  );
 
   nsIt('a disk with room for one day file: that day is archived, the next fails with ENOSPC and keeps its rows', () => {
     requireNamespaces();
@@ -274,14 +309,17 @@ function pseudoRandom(n: number, seed: string): Buffer {
 }
 
 describe('damaged logs.db files', () => {
-  it('garbage where logs.db belongs: the reference\'s outcome, with a code', () => {
+  it("garbage where logs.db belongs: the reference's outcome, with a code", () => {
     const real = realDatabase().db;
     const garbage: [string, Buffer][] = [
       ['random bytes', pseudoRandom(8192, 'garbage')],
       ['text', Buffer.from('this is not a database\n')],
       ['a SQLite header, then random bytes', Buffer.concat([real.subarray(0, 100), pseudoRandom(8092, 'tail')])],
       ['the header alone, page size zeroed', Buffer.concat([real.subarray(0, 16), Buffer.alloc(84)])],
-      ['a valid first page, the rest random', Buffer.concat([real.subarray(0, 4096), pseudoRandom(real.length - 4096, 'pages')])],
+      [
+        'a valid first page, the rest random',
+        Buffer.concat([real.subarray(0, 4096), pseudoRandom(real.length - 4096, 'pages')]),
+      ],
       ['a real file with every 512th byte flipped', Buffer.from(real.map((b, i) => (i % 512 === 300 ? b ^ 0xff : b)))],
     ];
     for (const [what, bytes] of garbage) compareOnCopies(what, bytes, null);
@@ -289,7 +327,25 @@ describe('damaged logs.db files', () => {
 
   it('logs.db cut short at every kind of offset, inside the header and inside pages', () => {
     const { db } = realDatabase();
-    for (const cut of [0, 1, 15, 16, 50, 99, 100, 101, 512, 4095, 4096, 4097, 8192, 10_000, Math.floor(db.length / 2), db.length - 4096, db.length - 1]) {
+    for (const cut of [
+      0,
+      1,
+      15,
+      16,
+      50,
+      99,
+      100,
+      101,
+      512,
+      4095,
+      4096,
+      4097,
+      8192,
+      10_000,
+      Math.floor(db.length / 2),
+      db.length - 4096,
+      db.length - 1,
+    ]) {
       compareOnCopies(`logs.db cut at ${cut} of ${db.length}`, db.subarray(0, cut), null);
     }
   });
@@ -298,11 +354,28 @@ describe('damaged logs.db files', () => {
     const { db, wal } = realDatabase();
     expect(wal.length, 'the WAL holds frames').toBeGreaterThan(4096 * 3);
     const frame = 24 + 4096;
-    for (const cut of [0, 8, 31, 32, 33, 32 + 24, 32 + 100, 32 + frame, 32 + frame + 10, 32 + 5 * frame - 1, Math.floor(wal.length / 2), wal.length - 1]) {
+    for (const cut of [
+      0,
+      8,
+      31,
+      32,
+      33,
+      32 + 24,
+      32 + 100,
+      32 + frame,
+      32 + frame + 10,
+      32 + 5 * frame - 1,
+      Math.floor(wal.length / 2),
+      wal.length - 1,
+    ]) {
       compareOnCopies(`logs.db-wal cut at ${cut} of ${wal.length}`, db, wal.subarray(0, cut));
     }
     compareOnCopies('logs.db-wal of random bytes', db, pseudoRandom(wal.length, 'wal'));
-    compareOnCopies('logs.db-wal with a damaged frame in the middle', db, Buffer.from(wal.map((b, i) => (i === 32 + 3 * frame + 200 ? b ^ 0xff : b))));
+    compareOnCopies(
+      'logs.db-wal with a damaged frame in the middle',
+      db,
+      Buffer.from(wal.map((b, i) => (i === 32 + 3 * frame + 200 ? b ^ 0xff : b))),
+    );
   });
 
   it('a directory where logs.db or its WAL belongs', () => {
@@ -334,33 +407,62 @@ describe('directories and files in the wrong places', () => {
       counts.checks += 2;
       // Days before the broken one may be archived (each day commits on its own); the rows of
       // every day from the broken one on are still in the database, and no file claims them.
-      const files = existsSync(archiveDir) && statSync(archiveDir).isDirectory() ? readdirSync(archiveDir).filter((f) => f.endsWith('.jsonl')) : [];
+      const files =
+        existsSync(archiveDir) && statSync(archiveDir).isDirectory()
+          ? readdirSync(archiveDir).filter((f) => f.endsWith('.jsonl'))
+          : [];
       const archivedDays = watermark === null ? [] : files.filter((f) => f.slice(0, 10) <= watermark);
-      const linesArchived = archivedDays.reduce((n, f) => n + readFileSync(join(archiveDir, f), 'utf8').split('\n').filter(Boolean).length, 0);
-      expect(left.length + linesArchived, `${what}: every row in the database or in a day file at or before the watermark`).toBe(before);
-      for (const row of left) expect(watermark === null || new Date(row.timestamp).toISOString().slice(0, 10) > watermark, `${what}: row ${row.id} left behind on an archived day`).toBe(true);
+      const linesArchived = archivedDays.reduce(
+        (n, f) => n + readFileSync(join(archiveDir, f), 'utf8').split('\n').filter(Boolean).length,
+        0,
+      );
+      expect(
+        left.length + linesArchived,
+        `${what}: every row in the database or in a day file at or before the watermark`,
+      ).toBe(before);
+      for (const row of left)
+        expect(
+          watermark === null || new Date(row.timestamp).toISOString().slice(0, 10) > watermark,
+          `${what}: row ${row.id} left behind on an archived day`,
+        ).toBe(true);
     } finally {
       s.close();
     }
   }
 
   it('the archive directory is a file', () => {
-    archiveCase('archive/logs is a file', (a) => {
-      mkdirSync(join(a, '..'), { recursive: true });
-      writeFileSync(a, 'not a directory');
-    }, /^(ENOTDIR|EEXIST)$/);
+    archiveCase(
+      'archive/logs is a file',
+      (a) => {
+        mkdirSync(join(a, '..'), { recursive: true });
+        writeFileSync(a, 'not a directory');
+      },
+      /^(ENOTDIR|EEXIST)$/,
+    );
   });
 
   it('a day file is a directory (the first day, then a later one)', () => {
-    archiveCase('the first day file is a directory', (a) => mkdirSync(join(a, '2026-01-01.jsonl', 'x'), { recursive: true }), /^(EISDIR|ENOTEMPTY|EEXIST)$/);
-    archiveCase('the third day file is a directory', (a) => mkdirSync(join(a, '2026-01-03.jsonl', 'x'), { recursive: true }), /^(EISDIR|ENOTEMPTY|EEXIST)$/);
+    archiveCase(
+      'the first day file is a directory',
+      (a) => mkdirSync(join(a, '2026-01-01.jsonl', 'x'), { recursive: true }),
+      /^(EISDIR|ENOTEMPTY|EEXIST)$/,
+    );
+    archiveCase(
+      'the third day file is a directory',
+      (a) => mkdirSync(join(a, '2026-01-03.jsonl', 'x'), { recursive: true }),
+      /^(EISDIR|ENOTEMPTY|EEXIST)$/,
+    );
   });
 
   it('a day file holds garbage: nothing of that day is deleted', () => {
-    archiveCase('a day file holds garbage', (a) => {
-      mkdirSync(a, { recursive: true });
-      writeFileSync(join(a, '2026-01-02.jsonl'), 'not json\n{"id":1}\n');
-    }, /^ERR_ARCHIVE_CORRUPT$/);
+    archiveCase(
+      'a day file holds garbage',
+      (a) => {
+        mkdirSync(a, { recursive: true });
+        writeFileSync(join(a, '2026-01-02.jsonl'), 'not json\n{"id":1}\n');
+      },
+      /^ERR_ARCHIVE_CORRUPT$/,
+    );
   });
 
   it('a day file whose last line was torn by a crash: the torn line is dropped, the rest kept', () => {
@@ -380,22 +482,31 @@ describe('directories and files in the wrong places', () => {
     expect(lines.length - 1).toBe(out.days.find((d) => d.day === '2026-01-02')?.rowCount);
   });
 
-  it('blob shards and blob files taken by files and directories: the reference\'s outcome, with a code', () => {
+  it("blob shards and blob files taken by files and directories: the reference's outcome, with a code", () => {
     const places: [string, (root: string) => void][] = [
       ['the shard is a file', (r) => writeFileSync(join(r, HELLO.slice(0, 2)), 'x')],
       ['the blob is a directory', (r) => mkdirSync(join(r, HELLO.slice(0, 2), HELLO.slice(2)), { recursive: true })],
-      ['the blob is an empty file', (r) => {
-        mkdirSync(join(r, HELLO.slice(0, 2)), { recursive: true });
-        writeFileSync(join(r, HELLO.slice(0, 2), HELLO.slice(2)), '');
-      }],
-      ['the blob is cut short', (r) => {
-        mkdirSync(join(r, HELLO.slice(0, 2)), { recursive: true });
-        writeFileSync(join(r, HELLO.slice(0, 2), HELLO.slice(2)), 'hel');
-      }],
-      ['the root is a file', (r) => {
-        rmSync(r, { recursive: true, force: true });
-        writeFileSync(r, 'x');
-      }],
+      [
+        'the blob is an empty file',
+        (r) => {
+          mkdirSync(join(r, HELLO.slice(0, 2)), { recursive: true });
+          writeFileSync(join(r, HELLO.slice(0, 2), HELLO.slice(2)), '');
+        },
+      ],
+      [
+        'the blob is cut short',
+        (r) => {
+          mkdirSync(join(r, HELLO.slice(0, 2)), { recursive: true });
+          writeFileSync(join(r, HELLO.slice(0, 2), HELLO.slice(2)), 'hel');
+        },
+      ],
+      [
+        'the root is a file',
+        (r) => {
+          rmSync(r, { recursive: true, force: true });
+          writeFileSync(r, 'x');
+        },
+      ],
     ];
     for (const [what, place] of places) {
       counts.cases += 1;
@@ -406,7 +517,12 @@ describe('directories and files in the wrong places', () => {
         place(blobRoot);
         const mod = name === 'ref' ? reference : ours;
         const b = mod.createBlobStore(blobRoot);
-        const calls = [capture(() => b.exists(HELLO)), capture(() => b.read(HELLO)?.toString()), capture(() => b.write('hello')), capture(() => b.read(HELLO)?.toString())];
+        const calls = [
+          capture(() => b.exists(HELLO)),
+          capture(() => b.read(HELLO)?.toString()),
+          capture(() => b.write('hello')),
+          capture(() => b.read(HELLO)?.toString()),
+        ];
         return { calls, root: join(root, name) };
       });
       const [r, o] = outcomes;
@@ -435,7 +551,12 @@ describe('directories and files in the wrong places', () => {
     const s = ours.createLogStore(join(dir, 'logs.db'));
     // Another program cuts the file under the open connection.
     truncateSync(join(dir, 'logs.db'), 1024);
-    for (const call of [() => s.query(), () => s.append(entry(1)), () => s.getThreadRoundCount('run-1'), () => s.archiveLogs({ now: JAN1 + 9 * DAY, retentionMs: 0 })]) {
+    for (const call of [
+      () => s.query(),
+      () => s.append(entry(1)),
+      () => s.getThreadRoundCount('run-1'),
+      () => s.archiveLogs({ now: JAN1 + 9 * DAY, retentionMs: 0 }),
+    ]) {
       const o = capture(call);
       if (!o.ok) expectCoded('a call on a truncated file', o.error);
     }

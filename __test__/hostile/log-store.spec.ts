@@ -1,7 +1,7 @@
 // Every LogStore member, the reference's and this package's additions, called with hostile
 // arguments on fresh seeded stores of both implementations (see support/cases.ts).
 import { afterAll, describe, it } from 'vitest';
-import { type Call, checkCall, type Ctx } from './support/cases';
+import { type Call, type Ctx, checkCall } from './support/cases';
 import { reportTally } from './support/tally';
 import { argOf, entriesArb, hostileArb, stringArg } from './support/values';
 
@@ -18,19 +18,61 @@ const runId = () => stringArg('runId', 'empty');
 const CALLS: Call[] = [
   { name: 'append', on: 'log', args: [argOf('entry')], names: ['entry'], ours: same('append'), ref: same('append') },
   { name: 'query', on: 'log', args: [argOf('filter')], names: ['filter'], ours: same('query'), ref: same('query') },
-  { name: 'getMeta', on: 'log', args: [stringArg('empty')], names: ['key'], ours: same('getMeta'), ref: same('getMeta') },
-  { name: 'setMeta', on: 'log', args: [stringArg('empty', 'workflow'), stringArg('json')], names: ['key', 'value'], ours: same('setMeta'), ref: same('setMeta') },
+  {
+    name: 'getMeta',
+    on: 'log',
+    args: [stringArg('empty')],
+    names: ['key'],
+    ours: same('getMeta'),
+    ref: same('getMeta'),
+  },
+  {
+    name: 'setMeta',
+    on: 'log',
+    args: [stringArg('empty', 'workflow'), stringArg('json')],
+    names: ['key', 'value'],
+    ours: same('setMeta'),
+    ref: same('setMeta'),
+  },
   ...(['upsertWorkflowRun', 'appendWithWorkflowUpdate'] as const).map(
-    (name): Call => ({ name, on: 'log', args: [argOf('entry'), argOf('run')], names: ['entry', 'run'], ours: same(name), ref: same(name) }),
+    (name): Call => ({
+      name,
+      on: 'log',
+      args: [argOf('entry'), argOf('run')],
+      names: ['entry', 'run'],
+      ours: same(name),
+      ref: same(name),
+    }),
   ),
-  ...(['getWorkflowRun', 'getTriggerPayload', 'getThreadEvents', 'getThreadMessages', 'getThreadRoundCount'] as const).map(
-    (name): Call => ({ name, on: 'log', args: [runId()], names: ['runId'], ours: same(name), ref: same(name) }),
-  ),
+  ...(
+    ['getWorkflowRun', 'getTriggerPayload', 'getThreadEvents', 'getThreadMessages', 'getThreadRoundCount'] as const
+  ).map((name): Call => ({ name, on: 'log', args: [runId()], names: ['runId'], ours: same(name), ref: same(name) })),
   ...(['getActiveWorkflowRuns', 'getAllWorkflowRuns'] as const).map(
-    (name): Call => ({ name, on: 'log', args: [stringArg('null', 'undefined', 'workflow')], names: ['workflowName'], ours: same(name), ref: same(name) }),
+    (name): Call => ({
+      name,
+      on: 'log',
+      args: [stringArg('null', 'undefined', 'workflow')],
+      names: ['workflowName'],
+      ours: same(name),
+      ref: same(name),
+    }),
   ),
-  { name: 'getThreadRounds', on: 'log', args: [runId(), argOf('params')], names: ['runId', 'params'], ours: same('getThreadRounds'), ref: same('getThreadRounds') },
-  { name: 'archiveLogs', on: 'log', args: [argOf('options')], names: ['options'], ours: same('archiveLogs'), ref: same('archiveLogs') },
+  {
+    name: 'getThreadRounds',
+    on: 'log',
+    args: [runId(), argOf('params')],
+    names: ['runId', 'params'],
+    ours: same('getThreadRounds'),
+    ref: same('getThreadRounds'),
+  },
+  {
+    name: 'archiveLogs',
+    on: 'log',
+    args: [argOf('options')],
+    names: ['options'],
+    ours: same('archiveLogs'),
+    ref: same('archiveLogs'),
+  },
   { name: 'close', on: 'log', args: [hostileArb], names: [], ours: same('close'), ref: same('close') },
   // Additions, against what each stands for in the reference.
   {
@@ -42,9 +84,30 @@ const CALLS: Call[] = [
     ref: (c, [entries]) => (entries as unknown[]).map((e) => member(c, 'append')(e)),
     allOrNone: true,
   },
-  { name: 'appendAsync', on: 'log', args: [argOf('entry')], names: ['entry'], ours: same('appendAsync'), ref: same('append') },
-  { name: 'queryAsync', on: 'log', args: [argOf('filter')], names: ['filter'], ours: same('queryAsync'), ref: same('query') },
-  { name: 'archiveLogsAsync', on: 'log', args: [argOf('options')], names: ['options'], ours: same('archiveLogsAsync'), ref: same('archiveLogs') },
+  {
+    name: 'appendAsync',
+    on: 'log',
+    args: [argOf('entry')],
+    names: ['entry'],
+    ours: same('appendAsync'),
+    ref: same('append'),
+  },
+  {
+    name: 'queryAsync',
+    on: 'log',
+    args: [argOf('filter')],
+    names: ['filter'],
+    ours: same('queryAsync'),
+    ref: same('query'),
+  },
+  {
+    name: 'archiveLogsAsync',
+    on: 'log',
+    args: [argOf('options')],
+    names: ['options'],
+    ours: same('archiveLogsAsync'),
+    ref: same('archiveLogs'),
+  },
 ];
 
 describe('hostile arguments: log store', () => {

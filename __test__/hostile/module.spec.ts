@@ -2,7 +2,7 @@
 // (see support/cases.ts). Paths stay inside each case's own working directory.
 import { afterAll, describe, it } from 'vitest';
 import { ours, reference } from '../parity/support/harness';
-import { type Call, checkCall, type Ctx } from './support/cases';
+import { type Call, type Ctx, checkCall } from './support/cases';
 import { reportTally } from './support/tally';
 import { hostileArb, pathArg, stringArg } from './support/values';
 
@@ -34,7 +34,14 @@ const helper = (name: string, names: string[], args: Call['args']): Call => ({
 const dayArg = () => stringArg('day', 'badDay');
 
 const CALLS: Call[] = [
-  { name: 'createLogStore', on: 'module', args: [stringArg('input', 'missing')], names: ['dbPath'], ours: opened, ref: opened },
+  {
+    name: 'createLogStore',
+    on: 'module',
+    args: [stringArg('input', 'missing')],
+    names: ['dbPath'],
+    ours: opened,
+    ref: opened,
+  },
   helper('utcDateStringFromMs', ['ms'], [hostileArb]),
   helper('lastArchivableUtcDay', ['boundaryMs'], [hostileArb]),
   helper('assertValidUtcDay', ['day'], [dayArg()]),

@@ -5,10 +5,20 @@
 // nothing can be built from source. The tarball's linux-x64-gnu binary must be the portable one
 // (glibc 2.17 at most).
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(__dirname, '../..');
@@ -36,7 +46,13 @@ Object.assign(env, { PATH, NO_COLOR: '1', CI: 'true', npm_config_store_dir: join
 const execFileP = promisify(execFile);
 async function sh(cmd: string, args: string[], cwd: string, childEnv: NodeJS.ProcessEnv = env): Promise<string> {
   try {
-    const r = await execFileP(cmd, args, { cwd, encoding: 'utf8', timeout: 600_000, env: childEnv, maxBuffer: 64 << 20 });
+    const r = await execFileP(cmd, args, {
+      cwd,
+      encoding: 'utf8',
+      timeout: 600_000,
+      env: childEnv,
+      maxBuffer: 64 << 20,
+    });
     return r.stdout;
   } catch (e) {
     const err = e as { code?: unknown; stderr?: string; stdout?: string };
@@ -131,7 +147,11 @@ describe('the monorepo swap: a pnpm workspace on the packed tarball', () => {
     const unpacked = join(tmp, 'unpacked');
     mkdirSync(unpacked);
     await sh('tar', ['xzf', tarball, '-C', unpacked], tmp);
-    const glibc = await sh(process.execPath, [join(ROOT, 'scripts', 'check-glibc.mjs'), join(unpacked, 'package', 'nerve-store.linux-x64-gnu.node')], tmp);
+    const glibc = await sh(
+      process.execPath,
+      [join(ROOT, 'scripts', 'check-glibc.mjs'), join(unpacked, 'package', 'nerve-store.linux-x64-gnu.node')],
+      tmp,
+    );
     console.log(glibc.trim());
     expect(glibc).toMatch(/highest GLIBC symbol version GLIBC_2\.(1[0-7]|[0-9]) .*: ok/);
 
@@ -159,7 +179,16 @@ describe('the monorepo swap: a pnpm workspace on the packed tarball', () => {
     writeFileSync(
       join(daemon, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, outDir: 'dist', rootDir: 'src', types: ['node'] },
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          skipLibCheck: false,
+          outDir: 'dist',
+          rootDir: 'src',
+          types: ['node'],
+        },
         include: ['src'],
       }),
     );
@@ -168,7 +197,9 @@ describe('the monorepo swap: a pnpm workspace on the packed tarball', () => {
 
     const install = await pnpm(['install', '--no-frozen-lockfile', '--reporter=append-only'], ws);
     console.log(`pnpm install:\n${install.trim().split('\n').slice(-6).join('\n')}`);
-    expect(existsSync(join(daemon, 'node_modules', '@uncaged', 'nerve-store', 'nerve-store.linux-x64-gnu.node'))).toBe(true);
+    expect(existsSync(join(daemon, 'node_modules', '@uncaged', 'nerve-store', 'nerve-store.linux-x64-gnu.node'))).toBe(
+      true,
+    );
 
     await pnpm(['exec', 'tsc', '-p', '.'], daemon);
     const data = join(tmp, 'data');
@@ -177,13 +208,23 @@ describe('the monorepo swap: a pnpm workspace on the packed tarball', () => {
     expect(JSON.parse(out)).toMatchObject({ firstId: 1, rows: 5, active: ['run-1'], retentionDays: 30 });
 
     const spec = await pnpm(['exec', 'vitest', 'run', '--reporter=verbose'], daemon);
-    console.log(`pnpm exec vitest run:\n${spec.trim().split('\n').filter((l) => /✓|×|Test|passed|failed/.test(l)).join('\n')}`);
+    console.log(
+      `pnpm exec vitest run:\n${spec
+        .trim()
+        .split('\n')
+        .filter((l) => /✓|×|Test|passed|failed/.test(l))
+        .join('\n')}`,
+    );
     expect(spec).toMatch(/Tests\s+2 passed/);
 
     const stats = await pnpm(['exec', 'nerve-store', 'stats', '--data', data], daemon);
     console.log(`pnpm exec nerve-store stats:\n${stats.trim()}`);
     expect(stats).toMatch(/log rows\s+5\b/);
-    expect(JSON.parse(await pnpm(['exec', 'nerve-store', 'stats', '--json', '--data', data], daemon))).toMatchObject({ rows: 5, runs: 1, blobs: 1 });
+    expect(JSON.parse(await pnpm(['exec', 'nerve-store', 'stats', '--json', '--data', data], daemon))).toMatchObject({
+      rows: 5,
+      runs: 1,
+      blobs: 1,
+    });
     expect(readdirSync(join(tmp))).toContain(packed[0].filename);
   });
 });

@@ -7,8 +7,19 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(__dirname, '../..');
-const SHIPPED = ['darwin-x64', 'darwin-arm64', 'linux-x64-gnu', 'linux-arm64-gnu', 'linux-x64-musl', 'linux-arm64-musl', 'win32-x64-msvc'];
-const LINUX_X64_GNU = process.platform === 'linux' && process.arch === 'x64' && Boolean((process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime);
+const SHIPPED = [
+  'darwin-x64',
+  'darwin-arm64',
+  'linux-x64-gnu',
+  'linux-arm64-gnu',
+  'linux-x64-musl',
+  'linux-arm64-musl',
+  'win32-x64-msvc',
+];
+const LINUX_X64_GNU =
+  process.platform === 'linux' &&
+  process.arch === 'x64' &&
+  Boolean((process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime);
 const tmp = mkdtempSync(join(tmpdir(), 'nerve-store-loader-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -17,7 +28,10 @@ function loadError(dir: string, preload = '') {
   const script = `${preload}
 try { require(${JSON.stringify(join(dir, 'index.js'))}); console.log(JSON.stringify({ loaded: true })); }
 catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, cause: e.cause && e.cause.message })); }`;
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: '' } });
+  const r = spawnSync(process.execPath, ['-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: '' },
+  });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -45,7 +59,8 @@ describe('the loader without a binary for the platform', () => {
   it.runIf(LINUX_X64_GNU)('on a supported platform whose binary is missing, says what the loader tried', () => {
     // A copy of the package without its .node file, as a platform package that failed to install.
     const pkg = join(tmp, 'pkg');
-    for (const f of ['package.json', 'index.js', 'binding.js', 'lib']) cpSync(join(ROOT, f), join(pkg, f), { recursive: true });
+    for (const f of ['package.json', 'index.js', 'binding.js', 'lib'])
+      cpSync(join(ROOT, f), join(pkg, f), { recursive: true });
     const e = loadError(pkg);
     expectHelpful(e, 'linux-x64-gnu (glibc ');
     expect(e.message).toContain("Cannot find module './nerve-store.linux-x64-gnu.node'");

@@ -1,14 +1,21 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogStore, DEFAULT_LOG_RETENTION_MS, LOG_ARCHIVE_META_KEY } from '../../index.mjs';
 import type { LogEntry, LogStore } from '../../index.mjs';
+import { createLogStore, DEFAULT_LOG_RETENTION_MS, LOG_ARCHIVE_META_KEY } from '../../index.mjs';
 import { DAY, entry, expectArgError, openStore, tempDir, thrown } from './helpers';
 
 const T0 = Date.UTC(2024, 0, 1); // 2024-01-01T00:00:00Z
 
 function line(r: LogEntry): string {
-  return JSON.stringify({ id: r.id, source: r.source, type: r.type, refId: r.refId, payload: r.payload, timestamp: r.timestamp });
+  return JSON.stringify({
+    id: r.id,
+    source: r.source,
+    type: r.type,
+    refId: r.refId,
+    payload: r.payload,
+    timestamp: r.timestamp,
+  });
 }
 
 function archiveDir(dir: string) {
@@ -145,11 +152,19 @@ describe('archiveLogs: which days', () => {
   it('the watermark advances and later calls start the day after it', () => {
     const { s, dir } = store3();
     s.append(entry({ timestamp: T0 + 5 }));
-    expect(s.archiveLogs({ now: T0 + 3 * DAY, retentionMs: 0 }).days.map((d) => d.day)).toEqual(['2024-01-01', '2024-01-02', '2024-01-03']);
+    expect(s.archiveLogs({ now: T0 + 3 * DAY, retentionMs: 0 }).days.map((d) => d.day)).toEqual([
+      '2024-01-01',
+      '2024-01-02',
+      '2024-01-03',
+    ]);
     expect(s.getMeta('archived_up_to')).toBe('2024-01-03');
     expect(s.archiveLogs({ now: T0 + 3 * DAY, retentionMs: 0 })).toEqual({ days: [], vacuumed: false });
     s.append(entry({ timestamp: T0 + 10 * DAY }));
-    expect(s.archiveLogs({ now: T0 + 6 * DAY, retentionMs: 0 }).days.map((d) => d.day)).toEqual(['2024-01-04', '2024-01-05', '2024-01-06']);
+    expect(s.archiveLogs({ now: T0 + 6 * DAY, retentionMs: 0 }).days.map((d) => d.day)).toEqual([
+      '2024-01-04',
+      '2024-01-05',
+      '2024-01-06',
+    ]);
     expect(Object.keys(files(dir))).toHaveLength(6);
     expect(s.getMeta('archived_up_to')).toBe('2024-01-06');
   });
@@ -172,11 +187,17 @@ describe('archiveLogs: which days', () => {
     // A later row keeps the database non-empty, so each call goes on from the watermark.
     s.append(entry({ timestamp: T0 + 9 * DAY + 5 }));
     const now = T0 + 10 * DAY;
-    expect(s.archiveLogs({ now, retentionMs: 0, maxDays: 2 }).days.map((d) => d.day)).toEqual(['2024-01-01', '2024-01-02']);
+    expect(s.archiveLogs({ now, retentionMs: 0, maxDays: 2 }).days.map((d) => d.day)).toEqual([
+      '2024-01-01',
+      '2024-01-02',
+    ]);
     expect(s.getMeta(LOG_ARCHIVE_META_KEY)).toBe('2024-01-02');
     expect(s.archiveLogs({ now, retentionMs: 0, maxDays: 0 })).toEqual({ days: [], vacuumed: false });
     expect(s.archiveLogs({ now, retentionMs: 0, maxDays: -1 })).toEqual({ days: [], vacuumed: false });
-    expect(s.archiveLogs({ now, retentionMs: 0, maxDays: 1.5 }).days.map((d) => d.day)).toEqual(['2024-01-03', '2024-01-04']);
+    expect(s.archiveLogs({ now, retentionMs: 0, maxDays: 1.5 }).days.map((d) => d.day)).toEqual([
+      '2024-01-03',
+      '2024-01-04',
+    ]);
     expect(s.archiveLogs({ now, retentionMs: 0 }).days.map((d) => d.day)).toEqual([
       '2024-01-05',
       '2024-01-06',
@@ -234,7 +255,11 @@ describe('archiveLogs: a day archived again keeps what its file had (deliberate 
     const b = s.append(entry({ source: 'b', timestamp: T0 + DAY + 5 }));
     s.archiveLogs({ now: T0 + 3 * DAY, retentionMs: 0 });
     const before = files(dir);
-    expect(before).toEqual({ '2024-01-01.jsonl': `${line(a)}\n`, '2024-01-02.jsonl': `${line(b)}\n`, '2024-01-03.jsonl': '' });
+    expect(before).toEqual({
+      '2024-01-01.jsonl': `${line(a)}\n`,
+      '2024-01-02.jsonl': `${line(b)}\n`,
+      '2024-01-03.jsonl': '',
+    });
 
     const late = s.append(entry({ source: 'late', timestamp: T0 + 7 }));
     const out = s.archiveLogs({ now: T0 + 3 * DAY, retentionMs: 0 });

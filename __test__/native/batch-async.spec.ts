@@ -49,7 +49,12 @@ describe('appendAsync', () => {
     expect(out[5]).toEqual({ ...entries[5], id: out[5].id });
     store.close();
     const again = createLogStore(dbPath);
-    expect(again.query().map((r) => r.id).sort((a, b) => a - b)).toEqual(out.map((e) => e.id).sort((a, b) => a - b));
+    expect(
+      again
+        .query()
+        .map((r) => r.id)
+        .sort((a, b) => a - b),
+    ).toEqual(out.map((e) => e.id).sort((a, b) => a - b));
     again.close();
   });
 
@@ -85,9 +90,22 @@ describe('appendAsync', () => {
 describe('queryAsync', () => {
   it('returns what query returns', async () => {
     const { store } = openStore();
-    store.appendMany(Array.from({ length: 500 }, (_, i) =>
-      entry({ source: i % 2 ? 'a' : 'b', refId: i % 3 ? `r${i % 7}` : null, payload: i % 5 ? `{"n":${i},"s":"é✓"}` : null, timestamp: JAN1 + i })));
-    for (const filter of [undefined, { source: 'a' }, { refId: 'r3', limit: 10 }, { since: JAN1 + 100, until: JAN1 + 200 }]) {
+    store.appendMany(
+      Array.from({ length: 500 }, (_, i) =>
+        entry({
+          source: i % 2 ? 'a' : 'b',
+          refId: i % 3 ? `r${i % 7}` : null,
+          payload: i % 5 ? `{"n":${i},"s":"é✓"}` : null,
+          timestamp: JAN1 + i,
+        }),
+      ),
+    );
+    for (const filter of [
+      undefined,
+      { source: 'a' },
+      { refId: 'r3', limit: 10 },
+      { since: JAN1 + 100, until: JAN1 + 200 },
+    ]) {
       expect(await store.queryAsync(filter)).toEqual(store.query(filter));
     }
   });
@@ -105,8 +123,11 @@ describe('queryAsync', () => {
 describe('archiveLogsAsync', () => {
   it('archives exactly what archiveLogs archives', async () => {
     const a = openStore();
-    a.store.appendMany(Array.from({ length: 400 }, (_, i) =>
-      entry({ payload: `{"i":${i}}`, timestamp: JAN1 + Math.floor(i / 100) * DAY + i })));
+    a.store.appendMany(
+      Array.from({ length: 400 }, (_, i) =>
+        entry({ payload: `{"i":${i}}`, timestamp: JAN1 + Math.floor(i / 100) * DAY + i }),
+      ),
+    );
     a.store.close();
     const b = { dir: tempDir() };
     copyFileSync(a.dbPath, join(b.dir, 'logs.db'));
@@ -121,7 +142,9 @@ describe('archiveLogsAsync', () => {
     const files = (dir: string) => readdirSync(join(dir, 'archive', 'logs')).sort();
     expect(files(b.dir)).toEqual(files(a.dir));
     for (const f of files(a.dir)) {
-      expect(readFileSync(join(b.dir, 'archive', 'logs', f), 'utf8')).toBe(readFileSync(join(a.dir, 'archive', 'logs', f), 'utf8'));
+      expect(readFileSync(join(b.dir, 'archive', 'logs', f), 'utf8')).toBe(
+        readFileSync(join(a.dir, 'archive', 'logs', f), 'utf8'),
+      );
     }
     sync.close();
     async.close();

@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createBlobStore } from '../../index.mjs';
 import type { BlobStore } from '../../index.mjs';
+import { createBlobStore } from '../../index.mjs';
 import { tempDir, thrown } from './helpers';
 
 const sha = (b: string | Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -40,7 +40,9 @@ function pattern(size: number, seed: number): Buffer {
 }
 
 /** The rejection of `p` (fails the test when it resolves). */
-async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; errno?: number; syscall?: string; path?: string }> {
+async function rejection(
+  p: Promise<unknown>,
+): Promise<Error & { code?: string; errno?: number; syscall?: string; path?: string }> {
   try {
     await p;
   } catch (e) {
@@ -82,7 +84,9 @@ describe('createBlobStore: writeAsync and readAsync', () => {
     expect(await b.writeAsync('')).toBe(b.write(''));
     expect(await b.writeAsync('a\ud800b')).toBe(b.write('a\ud800b'));
     const surrogate = sha(Buffer.from('a\ud800b'));
-    expect(tree(root)).toEqual([h, sha('56789'), sha(''), surrogate].map((x) => `${x.slice(0, 2)}/${x.slice(2)}`).sort());
+    expect(tree(root)).toEqual(
+      [h, sha('56789'), sha(''), surrogate].map((x) => `${x.slice(0, 2)}/${x.slice(2)}`).sort(),
+    );
 
     const got = await b.readAsync(` ${h.toUpperCase()}\n`);
     expect(Buffer.isBuffer(got)).toBe(true);
@@ -152,7 +156,8 @@ describe('createBlobStore: writeAsync and readAsync', () => {
 
   it('bad arguments reject (never throw) with a TypeError naming the argument', async () => {
     const { root, b } = blobs();
-    for (const bad of [5, null, undefined, {}, [1, 2], true]) await expectArgRejection(() => b.writeAsync(bad as any), 'content');
+    for (const bad of [5, null, undefined, {}, [1, 2], true])
+      await expectArgRejection(() => b.writeAsync(bad as any), 'content');
     for (const bad of [5, null, undefined]) await expectArgRejection(() => b.readAsync(bad as any), 'hash');
     expect(existsSync(root)).toBe(false);
   });

@@ -154,7 +154,8 @@ describe('normalizeBlobHash', () => {
     expect(normalizeBlobHash(h)).toBe(h);
     expect(normalizeBlobHash(h.toUpperCase())).toBe(h);
     expect(normalizeBlobHash(`  ${h.toUpperCase()}\n`)).toBe(h);
-    const jsWhitespace = '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
+    const jsWhitespace =
+      '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
     expect(jsWhitespace.trim()).toBe('');
     expect(normalizeBlobHash(`${jsWhitespace}${h}${jsWhitespace}`)).toBe(h);
     expect(normalizeBlobHash(`\ufeff${h}\u3000`)).toBe(h);
@@ -169,7 +170,17 @@ describe('normalizeBlobHash', () => {
   });
 
   it('returns null unless exactly 64 hex digits remain', () => {
-    for (const bad of ['', ' ', 'a'.repeat(63), 'a'.repeat(65), 'g'.repeat(64), `${'a'.repeat(62)} a`, `${'a'.repeat(63)}\u0130`, '\uff21'.repeat(64), `0x${'a'.repeat(62)}`]) {
+    for (const bad of [
+      '',
+      ' ',
+      'a'.repeat(63),
+      'a'.repeat(65),
+      'g'.repeat(64),
+      `${'a'.repeat(62)} a`,
+      `${'a'.repeat(63)}\u0130`,
+      '\uff21'.repeat(64),
+      `0x${'a'.repeat(62)}`,
+    ]) {
       expect(normalizeBlobHash(bad), JSON.stringify(bad)).toBeNull();
     }
   });

@@ -24,8 +24,22 @@ async function rejection(call: () => Promise<unknown>): Promise<Error & { code?:
   throw new Error('expected the promise to reject');
 }
 
-const message = (n: number) => entry({ source: 'workflow', type: 'thread_workflow_message', refId: 'r', payload: JSON.stringify({ role: 'user', content: `m${n}` }), timestamp: JAN1 + n });
-const event = (n: number) => entry({ source: 'workflow', type: 'thread_command_event', refId: 'r', payload: JSON.stringify({ type: 'tool', n }), timestamp: JAN1 + n });
+const message = (n: number) =>
+  entry({
+    source: 'workflow',
+    type: 'thread_workflow_message',
+    refId: 'r',
+    payload: JSON.stringify({ role: 'user', content: `m${n}` }),
+    timestamp: JAN1 + n,
+  });
+const event = (n: number) =>
+  entry({
+    source: 'workflow',
+    type: 'thread_command_event',
+    refId: 'r',
+    payload: JSON.stringify({ type: 'tool', n }),
+    timestamp: JAN1 + n,
+  });
 
 /** A store with rows, its thread caches warm and its group commit started, then closed. */
 async function closedStore(): Promise<Store> {
@@ -105,7 +119,10 @@ describe('close() while async calls are in flight', () => {
     const pending = store.queryAsync();
     store.close();
     expect(thrown(() => store.close()).code).toBe('ERR_INVALID_STATE');
-    const settled = await pending.then((rows) => rows.length, (e) => e.code);
+    const settled = await pending.then(
+      (rows) => rows.length,
+      (e) => e.code,
+    );
     expect([2, 'ERR_INVALID_STATE']).toContain(settled);
   });
 
@@ -121,9 +138,17 @@ describe('close() while async calls are in flight', () => {
     const outcomes = { resolved: 0, closed: 0 };
     for (let round = 0; round < 20; round++) {
       const { store, dbPath } = openStore();
-      store.appendMany(Array.from({ length: 300 }, (_, i) => entry({ payload: `{"i":${i}}`, timestamp: JAN1 + (i % 10) * DAY + i })));
-      const appends = Array.from({ length: 20 }, (_, i) => store.appendAsync(entry({ timestamp: JAN1 + 20 * DAY + i })));
-      const others = Promise.allSettled([store.queryAsync(), store.archiveLogsAsync({ now: JAN1 + 40 * DAY, maxDays: 3 + (round % 5) }), store.queryAsync({ since: JAN1 })]);
+      store.appendMany(
+        Array.from({ length: 300 }, (_, i) => entry({ payload: `{"i":${i}}`, timestamp: JAN1 + (i % 10) * DAY + i })),
+      );
+      const appends = Array.from({ length: 20 }, (_, i) =>
+        store.appendAsync(entry({ timestamp: JAN1 + 20 * DAY + i })),
+      );
+      const others = Promise.allSettled([
+        store.queryAsync(),
+        store.archiveLogsAsync({ now: JAN1 + 40 * DAY, maxDays: 3 + (round % 5) }),
+        store.queryAsync({ since: JAN1 }),
+      ]);
       if (round % 2) await new Promise((r) => setImmediate(r));
       store.close();
       const appended = await Promise.all(appends);

@@ -86,7 +86,8 @@ describe('package entry points', () => {
     const s = createLogStore(':memory:');
     try {
       expect(Object.keys(s).sort()).toEqual([...LOG_STORE_MEMBERS, ...LOG_STORE_ADDED].sort());
-      for (const k of [...LOG_STORE_MEMBERS, ...LOG_STORE_ADDED]) expect(typeof (s as Record<string, unknown>)[k], k).toBe('function');
+      for (const k of [...LOG_STORE_MEMBERS, ...LOG_STORE_ADDED])
+        expect(typeof (s as Record<string, unknown>)[k], k).toBe('function');
     } finally {
       s.close();
     }
@@ -94,6 +95,14 @@ describe('package entry points', () => {
 
   it('createBlobStore returns an object with write, read and exists, plus the async and file members', () => {
     const b = createBlobStore('/nonexistent/never-written');
-    expect(Object.keys(b).sort()).toEqual(['exists', 'read', 'readAsync', 'readToFile', 'write', 'writeAsync', 'writeFile']);
+    expect(Object.keys(b).sort()).toEqual([
+      'exists',
+      'read',
+      'readAsync',
+      'readToFile',
+      'write',
+      'writeAsync',
+      'writeFile',
+    ]);
   });
 });

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect } from 'vitest';
-import { createLogStore } from '../../index.mjs';
 import type { LogEntry, LogStore, WorkflowRun } from '../../index.mjs';
+import { createLogStore } from '../../index.mjs';
 
 const dirs: string[] = [];
 const stores: LogStore[] = [];

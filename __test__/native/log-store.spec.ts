@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogStore } from '../../index.mjs';
 import type { LogEntry } from '../../index.mjs';
+import { createLogStore } from '../../index.mjs';
 import { entry, expectArgError, foreignSqlite, openStore, run, tempDir, thrown } from './helpers';
 
 describe('createLogStore', () => {
@@ -38,32 +38,39 @@ describe('createLogStore', () => {
     expectArgError(() => createLogStore(undefined as any), 'dbPath');
   });
 
-  it.skipIf(foreignSqlite === null)('writes the reference schema (tables, columns, indexes, AUTOINCREMENT, WAL)', () => {
-    const { store, dbPath } = openStore();
-    store.append(entry());
-    store.close();
-    const sql = foreignSqlite!;
-    const objects = sql(dbPath, "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex%' ORDER BY name") as Array<{
-      type: string;
-      name: string;
-    }>;
-    expect(objects).toEqual([
-      { type: 'index', name: 'idx_logs_ref_id' },
-      { type: 'index', name: 'idx_logs_source_type' },
-      { type: 'index', name: 'idx_logs_timestamp' },
-      { type: 'index', name: 'idx_workflow_runs_status' },
-      { type: 'index', name: 'idx_workflow_runs_workflow' },
-      { type: 'table', name: 'logs' },
-      { type: 'table', name: 'meta' },
-      { type: 'table', name: 'sqlite_sequence' },
-      { type: 'table', name: 'workflow_runs' },
-    ]);
-    const cols = (t: string) => (sql(dbPath, `PRAGMA table_info(${t})`) as Array<{ name: string }>).map((c) => c.name);
-    expect(cols('logs')).toEqual(['id', 'source', 'type', 'ref_id', 'payload', 'timestamp']);
-    expect(cols('meta')).toEqual(['key', 'value']);
-    expect(cols('workflow_runs')).toEqual(['run_id', 'workflow', 'status', 'timestamp', 'exit_code']);
-    expect(sql(dbPath, 'PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
-  });
+  it.skipIf(foreignSqlite === null)(
+    'writes the reference schema (tables, columns, indexes, AUTOINCREMENT, WAL)',
+    () => {
+      const { store, dbPath } = openStore();
+      store.append(entry());
+      store.close();
+      const sql = foreignSqlite!;
+      const objects = sql(
+        dbPath,
+        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
+      ) as Array<{
+        type: string;
+        name: string;
+      }>;
+      expect(objects).toEqual([
+        { type: 'index', name: 'idx_logs_ref_id' },
+        { type: 'index', name: 'idx_logs_source_type' },
+        { type: 'index', name: 'idx_logs_timestamp' },
+        { type: 'index', name: 'idx_workflow_runs_status' },
+        { type: 'index', name: 'idx_workflow_runs_workflow' },
+        { type: 'table', name: 'logs' },
+        { type: 'table', name: 'meta' },
+        { type: 'table', name: 'sqlite_sequence' },
+        { type: 'table', name: 'workflow_runs' },
+      ]);
+      const cols = (t: string) =>
+        (sql(dbPath, `PRAGMA table_info(${t})`) as Array<{ name: string }>).map((c) => c.name);
+      expect(cols('logs')).toEqual(['id', 'source', 'type', 'ref_id', 'payload', 'timestamp']);
+      expect(cols('meta')).toEqual(['key', 'value']);
+      expect(cols('workflow_runs')).toEqual(['run_id', 'workflow', 'status', 'timestamp', 'exit_code']);
+      expect(sql(dbPath, 'PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    },
+  );
 
   it.skipIf(foreignSqlite === null)('migrates a legacy workflow_runs table without exit_code', () => {
     const dir = tempDir();
@@ -74,7 +81,13 @@ describe('createLogStore', () => {
        INSERT INTO workflow_runs VALUES ('old', 'wf', 'completed', 5)`,
     );
     const s = createLogStore(dbPath);
-    expect(s.getWorkflowRun('old')).toEqual({ runId: 'old', workflow: 'wf', status: 'completed', timestamp: 5, exitCode: null });
+    expect(s.getWorkflowRun('old')).toEqual({
+      runId: 'old',
+      workflow: 'wf',
+      status: 'completed',
+      timestamp: 5,
+      exitCode: null,
+    });
     s.upsertWorkflowRun(entry(), run({ runId: 'new', status: 'failed', exitCode: 3 }));
     expect(s.getWorkflowRun('new')?.exitCode).toBe(3);
     s.close();
@@ -107,7 +120,13 @@ describe('values another writer stored', () => {
     expect(blob).toBeInstanceOf(Uint8Array);
     expect([...(blob as Uint8Array)]).toEqual([0x68, 0x69]);
     expect(store.getMeta('num')).toBe('5');
-    expect(store.getWorkflowRun('r1')).toEqual({ runId: 'r1', workflow: 'w', status: 'failed', timestamp: '99x', exitCode: 'abc' });
+    expect(store.getWorkflowRun('r1')).toEqual({
+      runId: 'r1',
+      workflow: 'w',
+      status: 'failed',
+      timestamp: '99x',
+      exitCode: 'abc',
+    });
   });
 });
 
@@ -143,7 +162,14 @@ describe('append', () => {
     const proto = { source: 'inherited', type: 't', refId: null, payload: null, timestamp: 3 };
     const out = store.append(Object.create(proto));
     expect(out).toEqual({ id: 1 });
-    expect(store.query()[0]).toEqual({ id: 1, source: 'inherited', type: 't', refId: null, payload: null, timestamp: 3 });
+    expect(store.query()[0]).toEqual({
+      id: 1,
+      source: 'inherited',
+      type: 't',
+      refId: null,
+      payload: null,
+      timestamp: 3,
+    });
   });
 
   it('ids increase and are never reused (AUTOINCREMENT), even after every row is archived', () => {
@@ -164,7 +190,8 @@ describe('append', () => {
 
   it('text is read back up to its first NUL, as node:sqlite reads it (the filter still sees it whole)', () => {
     const { store } = openStore();
-    for (const w of ['\u0000nul', 'a\u0000b', 'ab\u0000']) store.append(entry({ source: w, type: w, refId: w, payload: w }));
+    for (const w of ['\u0000nul', 'a\u0000b', 'ab\u0000'])
+      store.append(entry({ source: w, type: w, refId: w, payload: w }));
     expect(store.query().map((r) => [r.source, r.type, r.refId, r.payload])).toEqual([
       ['', '', '', ''],
       ['a', 'a', 'a', 'a'],
@@ -203,7 +230,12 @@ describe('bind semantics', () => {
       { t: 'integer' },
       { t: 'real' },
     ]);
-    expect(foreignSqlite!(dbPath, 'SELECT typeof(timestamp) AS t, typeof(exit_code) AS e FROM workflow_runs ORDER BY run_id')).toEqual([
+    expect(
+      foreignSqlite!(
+        dbPath,
+        'SELECT typeof(timestamp) AS t, typeof(exit_code) AS e FROM workflow_runs ORDER BY run_id',
+      ),
+    ).toEqual([
       { t: 'real', e: 'integer' },
       { t: 'integer', e: 'real' },
     ]);
@@ -252,9 +284,18 @@ describe('query', () => {
 
   it('undefined fields do not filter; null fields match nothing', () => {
     const store = seeded();
-    expect(ids(store.query({ source: undefined, type: undefined, refId: undefined, since: undefined, until: undefined, limit: undefined }))).toEqual([
-      1, 2, 3, 4, 5, 6,
-    ]);
+    expect(
+      ids(
+        store.query({
+          source: undefined,
+          type: undefined,
+          refId: undefined,
+          since: undefined,
+          until: undefined,
+          limit: undefined,
+        }),
+      ),
+    ).toEqual([1, 2, 3, 4, 5, 6]);
     expect(store.query({ refId: null } as any)).toEqual([]);
     expect(store.query({ source: null } as any)).toEqual([]);
     expect(store.query({ since: null } as any)).toEqual([]);

@@ -88,7 +88,12 @@ describe('getThreadMessages', () => {
       expect('meta' in m).toBe(true);
     }
     expect(msgs[0]).toStrictEqual({ role: '__start__', content: 'go', meta: undefined, timestamp: 0 });
-    expect(msgs[1]).toStrictEqual({ role: 'planner', content: 'plan', meta: { a: [1, { b: null }] }, timestamp: 100.5 });
+    expect(msgs[1]).toStrictEqual({
+      role: 'planner',
+      content: 'plan',
+      meta: { a: [1, { b: null }] },
+      timestamp: 100.5,
+    });
     expect(msgs[2]).toStrictEqual({ role: 'late', content: 'c', meta: undefined, timestamp: 0 });
     expect(msgs[3]).toStrictEqual({ role: 'nullmeta', content: 'c', meta: null, timestamp: 0 });
     expect(store.getThreadMessages('none')).toEqual([]);
@@ -97,7 +102,9 @@ describe('getThreadMessages', () => {
   it('big numbers, lone surrogates and duplicate keys come out as JSON.parse makes them', () => {
     const { store } = openStore();
     const w = writer(store);
-    w(MSG, '{"role":"a","role":"b","content":"z","meta":{"v":123456789012345678901234567890,"u":"\\ud800"}}', { raw: true });
+    w(MSG, '{"role":"a","role":"b","content":"z","meta":{"v":123456789012345678901234567890,"u":"\\ud800"}}', {
+      raw: true,
+    });
     const [m] = store.getThreadMessages('r');
     expect(m.role).toBe('b');
     expect(m.meta).toEqual({ v: 1.2345678901234568e29, u: '\ud800' });
@@ -209,8 +216,14 @@ describe('getThreadRoundCount and getThreadRounds', () => {
     expect(got.map((r) => r.message.role)).toEqual(['cmd', 'dup2', 'nested', 'esc']);
     expect(got.every((r) => r.message.timestamp === 1.5 && r.timestamp === 1.5)).toBe(true);
     // Spot-check a few literal bytes too.
-    expect(got[0].message.content.startsWith('{"1":0,"2":0,"4294967294":2,"type":"cmd","s":"\\u0001\\u001f\u007f\u2028\u2029 😀 \\udc00 é / \\""')).toBe(true);
-    expect(got[0].message.content).toContain('"k":0,"n":1e+21,"m":1e-7,"f":0.1,"e":100,"big":1.2345678901234568e+29,"a":{"0":2,"z":1},"4294967295":1,"-1":3,"01":4}');
+    expect(
+      got[0].message.content.startsWith(
+        '{"1":0,"2":0,"4294967294":2,"type":"cmd","s":"\\u0001\\u001f\u007f\u2028\u2029 😀 \\udc00 é / \\""',
+      ),
+    ).toBe(true);
+    expect(got[0].message.content).toContain(
+      '"k":0,"n":1e+21,"m":1e-7,"f":0.1,"e":100,"big":1.2345678901234568e+29,"a":{"0":2,"z":1},"4294967295":1,"-1":3,"01":4}',
+    );
   });
 
   it('before is an exclusive bound on the round (0 = none); limit caps rows, highest round first', () => {

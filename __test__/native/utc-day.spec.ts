@@ -68,7 +68,17 @@ describe('assertValidUtcDay', () => {
   });
 
   it('rejects the wrong shape with "Invalid UTC day (expected YYYY-MM-DD): <day>"', () => {
-    for (const d of ['2024-1-01', ' 2024-01-01', '2024-01-01\n', '２０２４-01-01', '', '20240101', '+010000-01-01', '2024-01-01T00:00', '2024/01/01']) {
+    for (const d of [
+      '2024-1-01',
+      ' 2024-01-01',
+      '2024-01-01\n',
+      '２０２４-01-01',
+      '',
+      '20240101',
+      '+010000-01-01',
+      '2024-01-01T00:00',
+      '2024/01/01',
+    ]) {
       const err = thrown(() => assertValidUtcDay(d));
       expect(err).toBeInstanceOf(Error);
       expect(err.message).toBe(`Invalid UTC day (expected YYYY-MM-DD): ${d}`);
@@ -76,7 +86,18 @@ describe('assertValidUtcDay', () => {
   });
 
   it('rejects days that are not on the calendar, and years below 100 (Date.UTC maps them to 19xx)', () => {
-    for (const d of ['2023-02-29', '1900-02-29', '2024-13-01', '2024-00-10', '2024-04-31', '2024-01-00', '2024-01-32', '0099-12-31', '0000-01-01', '0050-06-15']) {
+    for (const d of [
+      '2023-02-29',
+      '1900-02-29',
+      '2024-13-01',
+      '2024-00-10',
+      '2024-04-31',
+      '2024-01-00',
+      '2024-01-32',
+      '0099-12-31',
+      '0000-01-01',
+      '0050-06-15',
+    ]) {
       const err = thrown(() => assertValidUtcDay(d));
       expect(err).toBeInstanceOf(Error);
       expect(err.message).toBe(`Invalid UTC calendar day: ${d}`);
@@ -150,8 +171,12 @@ describe('lastArchivableUtcDay', () => {
 
   it('fails as the reference does at the edges of the Date range', () => {
     // The boundary's own day has an extended year, which is not a YYYY-MM-DD day.
-    expect(thrown(() => lastArchivableUtcDay(Date.UTC(10000, 0, 1))).message).toBe('Invalid UTC day (expected YYYY-MM-DD): +010000-01');
-    expect(thrown(() => lastArchivableUtcDay(8.64e15)).message).toBe('Invalid UTC day (expected YYYY-MM-DD): +275760-09');
+    expect(thrown(() => lastArchivableUtcDay(Date.UTC(10000, 0, 1))).message).toBe(
+      'Invalid UTC day (expected YYYY-MM-DD): +010000-01',
+    );
+    expect(thrown(() => lastArchivableUtcDay(8.64e15)).message).toBe(
+      'Invalid UTC day (expected YYYY-MM-DD): +275760-09',
+    );
     const nan = thrown(() => lastArchivableUtcDay(Number.NaN));
     expect(nan).toBeInstanceOf(RangeError);
     expect(nan.message).toBe('Invalid time value');

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { WorkflowRun, WorkflowRunStatus } from '../../index.mjs';
 import { entry, expectArgError, foreignSqlite, openStore, run, thrown } from './helpers';
 
-const STATUSES: WorkflowRunStatus[] = ['queued', 'started', 'completed', 'failed', 'crashed', 'dropped', 'interrupted', 'killed'];
+const STATUSES: WorkflowRunStatus[] = [
+  'queued',
+  'started',
+  'completed',
+  'failed',
+  'crashed',
+  'dropped',
+  'interrupted',
+  'killed',
+];
 
 describe('upsertWorkflowRun / appendWithWorkflowUpdate', () => {
   it('appends the entry, upserts the run and returns {...entry, id}', () => {
@@ -11,8 +20,16 @@ describe('upsertWorkflowRun / appendWithWorkflowUpdate', () => {
     const out = store.upsertWorkflowRun(e, run({ timestamp: 7 }));
     expect(out).toEqual({ ...e, id: 1 });
     expect(Object.keys(out)).toEqual(['payload', 'timestamp', 'refId', 'type', 'source', 'id']);
-    expect(store.query()).toEqual([{ id: 1, source: 'workflow', type: 'queued', refId: 'run-1', payload: '{"a":1}', timestamp: 7 }]);
-    expect(store.getWorkflowRun('run-1')).toEqual({ runId: 'run-1', workflow: 'wf', status: 'queued', timestamp: 7, exitCode: null });
+    expect(store.query()).toEqual([
+      { id: 1, source: 'workflow', type: 'queued', refId: 'run-1', payload: '{"a":1}', timestamp: 7 },
+    ]);
+    expect(store.getWorkflowRun('run-1')).toEqual({
+      runId: 'run-1',
+      workflow: 'wf',
+      status: 'queued',
+      timestamp: 7,
+      exitCode: null,
+    });
   });
 
   it('an entry that already has id: the key keeps its place and gets the new id', () => {
@@ -38,19 +55,35 @@ describe('upsertWorkflowRun / appendWithWorkflowUpdate', () => {
       ['failed', 300, 2],
     ];
     for (const [status, ts, exitCode] of life) {
-      store.upsertWorkflowRun(entry({ source: 'workflow', type: status, refId: 'run-1', timestamp: ts }), run({ status, timestamp: ts, exitCode }));
+      store.upsertWorkflowRun(
+        entry({ source: 'workflow', type: status, refId: 'run-1', timestamp: ts }),
+        run({ status, timestamp: ts, exitCode }),
+      );
     }
-    expect(store.getWorkflowRun('run-1')).toEqual({ runId: 'run-1', workflow: 'wf', status: 'failed', timestamp: 300, exitCode: 2 });
+    expect(store.getWorkflowRun('run-1')).toEqual({
+      runId: 'run-1',
+      workflow: 'wf',
+      status: 'failed',
+      timestamp: 300,
+      exitCode: 2,
+    });
     expect(store.query({ refId: 'run-1' }).map((r) => r.type)).toEqual(['queued', 'started', 'failed']);
     expect(store.getAllWorkflowRuns(null)).toHaveLength(1);
     // A later upsert can also move it to another workflow name and clear the exit code.
     store.upsertWorkflowRun(entry(), run({ workflow: 'other', status: 'completed', timestamp: 400, exitCode: null }));
-    expect(store.getWorkflowRun('run-1')).toEqual({ runId: 'run-1', workflow: 'other', status: 'completed', timestamp: 400, exitCode: null });
+    expect(store.getWorkflowRun('run-1')).toEqual({
+      runId: 'run-1',
+      workflow: 'other',
+      status: 'completed',
+      timestamp: 400,
+      exitCode: null,
+    });
   });
 
   it('accepts all eight statuses, killed included', () => {
     const { store } = openStore();
-    STATUSES.forEach((status, i) => store.upsertWorkflowRun(entry(), run({ runId: `r${i}`, status, timestamp: i })));
+    for (const [i, status] of STATUSES.entries())
+      store.upsertWorkflowRun(entry(), run({ runId: `r${i}`, status, timestamp: i }));
     expect(store.getAllWorkflowRuns(null).map((r) => r.status)).toEqual([...STATUSES].reverse());
   });
 
@@ -65,12 +98,17 @@ describe('upsertWorkflowRun / appendWithWorkflowUpdate', () => {
   it('an unknown status is rejected before anything is written (no log row, no run)', () => {
     const { store } = openStore();
     expectArgError(() => store.upsertWorkflowRun(entry(), run({ status: 'bogus' as WorkflowRunStatus })), 'run.status');
-    expectArgError(() => store.upsertWorkflowRun(entry(), run({ status: 'Queued' as WorkflowRunStatus })), 'run.status');
+    expectArgError(
+      () => store.upsertWorkflowRun(entry(), run({ status: 'Queued' as WorkflowRunStatus })),
+      'run.status',
+    );
     expect(store.query()).toEqual([]);
     expect(store.getWorkflowRun('run-1')).toBeNull();
   });
 
-  const badRuns: Array<[string, Partial<Record<keyof WorkflowRun, unknown>>, string, typeof TypeError | typeof RangeError]> = [
+  const badRuns: Array<
+    [string, Partial<Record<keyof WorkflowRun, unknown>>, string, typeof TypeError | typeof RangeError]
+  > = [
     ['number runId', { runId: 5 }, 'run.runId', TypeError],
     ['null workflow', { workflow: null }, 'run.workflow', TypeError],
     ['number status', { status: 1 }, 'run.status', TypeError],
@@ -145,7 +183,8 @@ describe('reading workflow runs', () => {
     expect(ids(store.getAllWorkflowRuns('build'))).toEqual(['a', 'b', 'd']);
     expect(ids(store.getAllWorkflowRuns('deploy'))).toEqual(['e', 'f', 'c']);
     expect(store.getAllWorkflowRuns('none')).toEqual([]);
-    for (const r of store.getAllWorkflowRuns(null)) expect(Object.keys(r)).toEqual(['runId', 'workflow', 'status', 'timestamp', 'exitCode']);
+    for (const r of store.getAllWorkflowRuns(null))
+      expect(Object.keys(r)).toEqual(['runId', 'workflow', 'status', 'timestamp', 'exitCode']);
   });
 
   it('wrong argument types throw naming the argument', () => {
@@ -187,7 +226,13 @@ describe('reading workflow runs', () => {
 });
 
 describe('getTriggerPayload', () => {
-  function started(store: ReturnType<typeof openStore>['store'], refId: string, payload: string | null, type = 'started', source = 'workflow') {
+  function started(
+    store: ReturnType<typeof openStore>['store'],
+    refId: string,
+    payload: string | null,
+    type = 'started',
+    source = 'workflow',
+  ) {
     store.append({ source, type, refId, payload, timestamp: 1 });
   }
 
@@ -237,7 +282,21 @@ describe('getTriggerPayload', () => {
     started(store, 'proto', '{"__proto__":{"prompt":"p","maxRounds":1}}');
     started(store, 'wrongType', JSON.stringify({ prompt: 'p', maxRounds: 3 }), 'queued');
     started(store, 'wrongSource', JSON.stringify({ prompt: 'p', maxRounds: 3 }), 'started', 'system');
-    for (const id of ['null', 'text', 'array', 'number', 'string', 'partial', 'innerNull', 'innerArray', 'innerString', 'proto', 'wrongType', 'wrongSource', 'missing']) {
+    for (const id of [
+      'null',
+      'text',
+      'array',
+      'number',
+      'string',
+      'partial',
+      'innerNull',
+      'innerArray',
+      'innerString',
+      'proto',
+      'wrongType',
+      'wrongSource',
+      'missing',
+    ]) {
       expect(store.getTriggerPayload(id), id).toBeNull();
     }
   });

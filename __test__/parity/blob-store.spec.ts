@@ -55,10 +55,35 @@ describe('blob store', () => {
 
   it('normalizeBlobHash agrees on seeded strings around valid hashes', () => {
     const hex = fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: 60, maxLength: 68 });
-    const ws = fc.constantFrom(' ', '\t', '\n', '\r', '\v', '\f', '\u00a0', '\u1680', '\u2000', '\u2007', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff', '\u0085', '\u180e', '\u200b', '\u0000', '');
+    const ws = fc.constantFrom(
+      ' ',
+      '\t',
+      '\n',
+      '\r',
+      '\v',
+      '\f',
+      '\u00a0',
+      '\u1680',
+      '\u2000',
+      '\u2007',
+      '\u200a',
+      '\u2028',
+      '\u2029',
+      '\u202f',
+      '\u205f',
+      '\u3000',
+      '\ufeff',
+      '\u0085',
+      '\u180e',
+      '\u200b',
+      '\u0000',
+      '',
+    );
     const input = fc.oneof(
       fc.tuple(ws, hex, ws, ws).map(([a, h, b, c]) => `${a}${h}${b}${c}`),
-      fc.tuple(hex, fc.nat(), fc.constantFrom('g', 'G', 'İ', 'K', 'ß', 'ｆ', '\ud800', '-', ' ')).map(([h, i, ch]) => `${h.slice(0, i % h.length)}${ch}${h.slice((i % h.length) + 1)}`),
+      fc
+        .tuple(hex, fc.nat(), fc.constantFrom('g', 'G', 'İ', 'K', 'ß', 'ｆ', '\ud800', '-', ' '))
+        .map(([h, i, ch]) => `${h.slice(0, i % h.length)}${ch}${h.slice((i % h.length) + 1)}`),
       strArb,
     );
     for (const h of fc.sample(input, { seed: SEED, numRuns: 20_000 })) {
@@ -80,7 +105,10 @@ describe('blob store', () => {
           return new Uint8Array(b).subarray(start, start + (b.length ? y % (b.length - start + 1) : 0));
         },
       })),
-      bytes.map((b) => ({ label: `Buffer slice ${sha(b)}`, make: () => Buffer.concat([Buffer.from([1, 2, 3]), Buffer.from(b)]).subarray(3) })),
+      bytes.map((b) => ({
+        label: `Buffer slice ${sha(b)}`,
+        make: () => Buffer.concat([Buffer.from([1, 2, 3]), Buffer.from(b)]).subarray(3),
+      })),
       fc.constant({ label: 'pooled Buffer', make: () => Buffer.from('pooled') }),
       fc.constant({ label: 'empty string', make: () => '' }),
       fc.constant({ label: 'empty Uint8Array', make: () => new Uint8Array(0) }),
@@ -97,20 +125,29 @@ describe('blob store', () => {
         both(`read ${JSON.stringify(spelled)}`, (mod, root) => mod.createBlobStore(root).read(spelled));
         both(`exists ${JSON.stringify(spelled)}`, (mod, root) => mod.createBlobStore(root).exists(spelled));
       }
-      if (i % 50 === 0) both('read of a hash never written', (mod, root) => mod.createBlobStore(root).read('f'.repeat(64)));
+      if (i % 50 === 0)
+        both('read of a hash never written', (mod, root) => mod.createBlobStore(root).read('f'.repeat(64)));
     }
     done();
   });
 
   it('agree on a missing root, odd root spellings and relative roots', () => {
     both('read under a missing root', (mod, root) => mod.createBlobStore(join(root, 'missing')).read('a'.repeat(64)));
-    both('exists under a missing root', (mod, root) => mod.createBlobStore(join(root, 'missing')).exists('a'.repeat(64)));
-    both('write under a root spelled with // and a trailing /', (mod, root) => mod.createBlobStore(`${root}//x/./y/`).write('spelled'));
-    both('read it back through the plain spelling', (mod, root) => mod.createBlobStore(join(root, 'x', 'y')).read(sha(Buffer.from('spelled'))));
+    both('exists under a missing root', (mod, root) =>
+      mod.createBlobStore(join(root, 'missing')).exists('a'.repeat(64)),
+    );
+    both('write under a root spelled with // and a trailing /', (mod, root) =>
+      mod.createBlobStore(`${root}//x/./y/`).write('spelled'),
+    );
+    both('read it back through the plain spelling', (mod, root) =>
+      mod.createBlobStore(join(root, 'x', 'y')).read(sha(Buffer.from('spelled'))),
+    );
     const cwd = process.cwd();
     try {
       process.chdir(dir);
-      both('write under a relative root', (mod, root) => mod.createBlobStore(`./${root.slice(dir.length + 1)}/rel/../rel2`).write('relative'));
+      both('write under a relative root', (mod, root) =>
+        mod.createBlobStore(`./${root.slice(dir.length + 1)}/rel/../rel2`).write('relative'),
+      );
     } finally {
       process.chdir(cwd);
     }

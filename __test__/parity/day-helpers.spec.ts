@@ -35,7 +35,10 @@ describe('UTC-day helpers', () => {
   afterAll(() => reportStats('day-helpers'));
 
   it('export the same names, kinds and constants', () => {
-    const names = (m: object) => Object.keys(m).sort().map((k) => `${k}:${typeof (m as any)[k]}`);
+    const names = (m: object) =>
+      Object.keys(m)
+        .sort()
+        .map((k) => `${k}:${typeof (m as any)[k]}`);
     stats.comparisons += 3;
     // The reference's module namespace also carries nothing else; ours is a CommonJS object.
     expect(names(ours)).toEqual(names(reference));
@@ -50,7 +53,13 @@ describe('UTC-day helpers', () => {
   it('agree on every day of a leap-year window and at the ends of the date range', () => {
     const calls: { fn: string; args: unknown[] }[] = [];
     const fns = ['assertValidUtcDay', 'utcDayStartMs', 'utcDayEndExclusiveMs', 'prevUtcDay', 'nextUtcDay'];
-    const starts = [Date.UTC(2023, 11, 1), Date.UTC(1899, 11, 1), Date.UTC(100, 0, 1) - 40 * DAY, Date.UTC(9999, 10, 1), Date.UTC(1969, 11, 1)];
+    const starts = [
+      Date.UTC(2023, 11, 1),
+      Date.UTC(1899, 11, 1),
+      Date.UTC(100, 0, 1) - 40 * DAY,
+      Date.UTC(9999, 10, 1),
+      Date.UTC(1969, 11, 1),
+    ];
     for (const start of starts) {
       for (let d = 0; d < 100; d++) {
         const ms = start + d * DAY;
@@ -63,21 +72,33 @@ describe('UTC-day helpers', () => {
       }
     }
     for (let y = 0; y <= 120; y++) {
-      for (const md of ['01-01', '02-29', '12-31', '13-01', '00-00']) calls.push({ fn: 'utcDayStartMs', args: [`${String(y).padStart(4, '0')}-${md}`] });
+      for (const md of ['01-01', '02-29', '12-31', '13-01', '00-00'])
+        calls.push({ fn: 'utcDayStartMs', args: [`${String(y).padStart(4, '0')}-${md}`] });
     }
     check(calls);
   });
 
   it('agree on compareIsoDays for any strings, surrogates and all', () => {
-    const pairs = fc.sample(fc.tuple(fc.oneof(strArb, dayArb, fc.string({ unit: 'binary', maxLength: 4 })), fc.oneof(strArb, dayArb, fc.string({ unit: 'binary', maxLength: 4 }))), {
-      seed: SEED + 1,
-      numRuns: 5_000,
-    });
+    const pairs = fc.sample(
+      fc.tuple(
+        fc.oneof(strArb, dayArb, fc.string({ unit: 'binary', maxLength: 4 })),
+        fc.oneof(strArb, dayArb, fc.string({ unit: 'binary', maxLength: 4 })),
+      ),
+      {
+        seed: SEED + 1,
+        numRuns: 5_000,
+      },
+    );
     check(pairs.map(([a, b]) => ({ fn: 'compareIsoDays', args: [a, b] })));
   });
 
   it('agree on millisecond values near every edge', () => {
     const ms = fc.sample(msArb, { seed: SEED + 2, numRuns: 5_000 });
-    check(ms.flatMap((m) => [{ fn: 'utcDateStringFromMs', args: [m] }, { fn: 'lastArchivableUtcDay', args: [m] }]));
+    check(
+      ms.flatMap((m) => [
+        { fn: 'utcDateStringFromMs', args: [m] },
+        { fn: 'lastArchivableUtcDay', args: [m] },
+      ]),
+    );
   });
 });

@@ -32,7 +32,10 @@ function compare(what: string, r: Outcome, o: Outcome): void {
 function both(fn: (mod: Mod, root: string, step: (what: string, f: () => unknown) => void) => void): void {
   const results: Record<string, Outcome[]> = { ref: [], ours: [] };
   const labels: string[] = [];
-  for (const [side, mod] of [['ref', reference], ['ours', ours]] as const) {
+  for (const [side, mod] of [
+    ['ref', reference],
+    ['ours', ours],
+  ] as const) {
     const root = join(dir, side);
     mkdirSync(root, { recursive: true });
     fn(mod, root, (what, f) => {
@@ -41,14 +44,21 @@ function both(fn: (mod: Mod, root: string, step: (what: string, f: () => unknown
       stats.operations += 1;
     });
   }
-  labels.forEach((what, i) => compare(what, results.ref[i], results.ours[i]));
+  for (const [i, what] of labels.entries()) compare(what, results.ref[i], results.ours[i]);
 }
 
 function done(): void {
   expect(problems, problems.join('\n')).toEqual([]);
 }
 
-const entry = (timestamp: number, extra: Record<string, unknown> = {}) => ({ source: 'workflow', type: 'thread_command_event', refId: 'r', payload: '{"type":"t"}', timestamp, ...extra });
+const entry = (timestamp: number, extra: Record<string, unknown> = {}) => ({
+  source: 'workflow',
+  type: 'thread_command_event',
+  refId: 'r',
+  payload: '{"type":"t"}',
+  timestamp,
+  ...extra,
+});
 const run = { runId: 'r', workflow: 'w', status: 'started' as const, timestamp: 1, exitCode: null };
 
 describe('edges', () => {
@@ -89,11 +99,17 @@ describe('edges', () => {
   });
 
   it('every method after close() with the thread caches warm, a second close() included', () => {
-    const message = (n: number) => entry(n, { type: 'thread_workflow_message', payload: JSON.stringify({ role: 'user', content: `m${n}` }) });
+    const message = (n: number) =>
+      entry(n, { type: 'thread_workflow_message', payload: JSON.stringify({ role: 'user', content: `m${n}` }) });
     both((mod, root, step) => {
       const s = mod.createLogStore(join(root, 'logs.db'));
       step('append messages and events', () => [s.append(message(1)), s.append(entry(2)), s.append(message(3))]);
-      step('upsert the run', () => s.upsertWorkflowRun(entry(4, { source: 'workflow', type: 'started', payload: '{"prompt":"p","maxRounds":2}' }), run));
+      step('upsert the run', () =>
+        s.upsertWorkflowRun(
+          entry(4, { source: 'workflow', type: 'started', payload: '{"prompt":"p","maxRounds":2}' }),
+          run,
+        ),
+      );
       step('messages before close', () => s.getThreadMessages('r'));
       step('events before close', () => s.getThreadEvents('r'));
       step('rounds before close', () => s.getThreadRounds('r', { before: 0, limit: 9 }));
@@ -141,7 +157,9 @@ describe('edges', () => {
       const file = join(root, 'logs.db');
       mod.createLogStore(file).close();
       const db = new DatabaseSync(file);
-      db.exec(`INSERT INTO logs (id, source, type, ref_id, payload, timestamp) VALUES (9007199254740993, 'workflow', 'thread_command_event', 'r', '{"type":"x"}', 5)`);
+      db.exec(
+        `INSERT INTO logs (id, source, type, ref_id, payload, timestamp) VALUES (9007199254740993, 'workflow', 'thread_command_event', 'r', '{"type":"x"}', 5)`,
+      );
       db.close();
       const s = mod.createLogStore(file);
       step('query', () => s.query());
@@ -212,7 +230,12 @@ describe('edges', () => {
     both((mod, root, step) => {
       const s = mod.createLogStore(join(root, 'logs.db'));
       for (let i = 0; i < 50; i++) {
-        s.append(entry(86_400_000 * (i % 7) + i, { payload: JSON.stringify({ role: 'user', content: `m${i}`, meta: i % 3 ? { i } : undefined }), type: i % 2 ? 'thread_workflow_message' : 'thread_command_event' }));
+        s.append(
+          entry(86_400_000 * (i % 7) + i, {
+            payload: JSON.stringify({ role: 'user', content: `m${i}`, meta: i % 3 ? { i } : undefined }),
+            type: i % 2 ? 'thread_workflow_message' : 'thread_command_event',
+          }),
+        );
       }
       s.upsertWorkflowRun(entry(1, { type: 'started', payload: '{"prompt":"p","maxRounds":3}' }), run);
       s.setMeta('k', 'v');
@@ -223,7 +246,17 @@ describe('edges', () => {
     const reads = (mod: Mod, file: string) => {
       const s = mod.createLogStore(file);
       try {
-        return [s.query(), s.getAllWorkflowRuns(null), s.getMeta('k'), s.getMeta('archived_up_to'), s.getTriggerPayload('r'), s.getThreadEvents('r'), s.getThreadMessages('r'), s.getThreadRoundCount('r'), s.getThreadRounds('r', { before: 0, limit: 100 })];
+        return [
+          s.query(),
+          s.getAllWorkflowRuns(null),
+          s.getMeta('k'),
+          s.getMeta('archived_up_to'),
+          s.getTriggerPayload('r'),
+          s.getThreadEvents('r'),
+          s.getThreadMessages('r'),
+          s.getThreadRoundCount('r'),
+          s.getThreadRounds('r', { before: 0, limit: 100 }),
+        ];
       } finally {
         s.close();
       }
@@ -232,8 +265,16 @@ describe('edges', () => {
     const ourFile = join(dir, 'ours', 'logs.db');
     stats.comparisons += 1;
     expect(dumpDb(ourFile)).toBe(dumpDb(refFile));
-    compare('reference reads our file', capture(() => reads(reference, refFile)), capture(() => reads(reference, ourFile)));
-    compare('ours reads the reference file', capture(() => reads(reference, refFile)), capture(() => reads(ours, refFile)));
+    compare(
+      'reference reads our file',
+      capture(() => reads(reference, refFile)),
+      capture(() => reads(reference, ourFile)),
+    );
+    compare(
+      'ours reads the reference file',
+      capture(() => reads(reference, refFile)),
+      capture(() => reads(ours, refFile)),
+    );
     stats.operations += 4;
     done();
   });

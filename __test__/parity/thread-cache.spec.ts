@@ -15,14 +15,44 @@ afterAll(() => {
 });
 
 const payloadArb = fc.oneof(
-  fc.record({ role: fc.constantFrom('user', 'assistant', '__start__'), content: fc.string(), meta: fc.option(fc.jsonValue(), { nil: undefined }) }).map((o) => JSON.stringify(o)),
-  fc.record({ type: fc.constantFrom('thread_start', 'tool_call', 'note'), n: fc.integer() }).map((o) => JSON.stringify(o)),
-  fc.constantFrom('[1,2]', 'not json', '{"__proto__":{"x":1},"role":"a","content":"b"}', '{"role":"a","content":"b","meta":{"deep":[{"a":[1,{"b":null}]}]}}', '"str"'),
+  fc
+    .record({
+      role: fc.constantFrom('user', 'assistant', '__start__'),
+      content: fc.string(),
+      meta: fc.option(fc.jsonValue(), { nil: undefined }),
+    })
+    .map((o) => JSON.stringify(o)),
+  fc
+    .record({ type: fc.constantFrom('thread_start', 'tool_call', 'note'), n: fc.integer() })
+    .map((o) => JSON.stringify(o)),
+  fc.constantFrom(
+    '[1,2]',
+    'not json',
+    '{"__proto__":{"x":1},"role":"a","content":"b"}',
+    '{"role":"a","content":"b","meta":{"deep":[{"a":[1,{"b":null}]}]}}',
+    '"str"',
+  ),
 );
 
 const opArb = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ k: fc.constant('append' as const), msg: fc.boolean(), run: fc.constantFrom('r1', 'r2'), payload: payloadArb }) },
-  { weight: 3, arbitrary: fc.record({ k: fc.constant('read' as const), run: fc.constantFrom('r1', 'r2', 'r3'), before: fc.integer({ min: 0, max: 12 }), limit: fc.integer({ min: 1, max: 6 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      k: fc.constant('append' as const),
+      msg: fc.boolean(),
+      run: fc.constantFrom('r1', 'r2'),
+      payload: payloadArb,
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant('read' as const),
+      run: fc.constantFrom('r1', 'r2', 'r3'),
+      before: fc.integer({ min: 0, max: 12 }),
+      limit: fc.integer({ min: 1, max: 6 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('mutate' as const), run: fc.constantFrom('r1', 'r2') }) },
 );
 
@@ -49,7 +79,13 @@ describe('thread caches', () => {
           let ts = 1_700_000_000_000;
           for (const op of ops) {
             if (op.k === 'append') {
-              const e = { source: 'workflow', type: op.msg ? 'thread_workflow_message' : 'thread_command_event', refId: op.run, payload: op.payload, timestamp: ts++ };
+              const e = {
+                source: 'workflow',
+                type: op.msg ? 'thread_workflow_message' : 'thread_command_event',
+                refId: op.run,
+                payload: op.payload,
+                timestamp: ts++,
+              };
               ref.append(e);
               our.append(e);
             } else if (op.k === 'read') {
@@ -80,11 +116,20 @@ describe('thread caches', () => {
     const our = ours.createLogStore(dbPath);
     try {
       for (let i = 0; i < 20; i++) {
-        our.append({ source: 'workflow', type: 'thread_workflow_message', refId: 'r', payload: JSON.stringify({ role: 'u', content: `m${i}` }), timestamp: i });
+        our.append({
+          source: 'workflow',
+          type: 'thread_workflow_message',
+          refId: 'r',
+          payload: JSON.stringify({ role: 'u', content: `m${i}` }),
+          timestamp: i,
+        });
       }
       expect(our.getThreadMessages('r')).toHaveLength(20);
       expect(our.getThreadRoundCount('r')).toBe(20);
-      foreignSqlite!(dbPath, `DELETE FROM logs WHERE id % 2 = 0; UPDATE logs SET payload = '{"role":"x","content":"changed"}' WHERE id = 1; SELECT 1`);
+      foreignSqlite!(
+        dbPath,
+        `DELETE FROM logs WHERE id % 2 = 0; UPDATE logs SET payload = '{"role":"x","content":"changed"}' WHERE id = 1; SELECT 1`,
+      );
       const messages = our.getThreadMessages('r');
       expect(messages).toHaveLength(10);
       expect(messages[0].content).toBe('changed');

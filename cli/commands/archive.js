@@ -1,12 +1,24 @@
 'use strict';
 const {
-  openStore, options, parseDuration, parsePositiveInt, table, printJson, formatBytes, fileSize, display,
+  openStore,
+  options,
+  parseDuration,
+  parsePositiveInt,
+  table,
+  printJson,
+  formatBytes,
+  fileSize,
+  display,
 } = require('../util');
 
 async function runWithProgress(store, days, archiveOptions) {
   const cliProgress = require('cli-progress');
   const bar = new cliProgress.SingleBar(
-    { format: 'archiving [{bar}] {value}/{total} days | {rows} rows | {day}', hideCursor: true, stream: process.stderr },
+    {
+      format: 'archiving [{bar}] {value}/{total} days | {rows} rows | {day}',
+      hideCursor: true,
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(days.length, 0, { rows: 0, day: days[0] ?? '' });
@@ -65,12 +77,19 @@ Examples:
           if (opts.json) return printJson({ dryRun: true, days: counted });
           if (counted.length === 0) return void process.stdout.write('nothing to archive\n');
           const total = counted.reduce((n, d) => n + d.rowCount, 0);
-          process.stdout.write(`${table(['day', 'rows'], counted.map((d) => [d.day, d.rowCount]))}\n`);
+          process.stdout.write(
+            `${table(
+              ['day', 'rows'],
+              counted.map((d) => [d.day, d.rowCount]),
+            )}\n`,
+          );
           process.stdout.write(`would archive ${counted.length} days, ${total} rows (dry run: nothing changed)\n`);
           return;
         }
         const showBar = opts.progress && process.stderr.isTTY && !opts.json && days.length > 1;
-        const result = showBar ? await runWithProgress(store, days, archiveOptions) : await store.archiveLogsAsync(archiveOptions);
+        const result = showBar
+          ? await runWithProgress(store, days, archiveOptions)
+          : await store.archiveLogsAsync(archiveOptions);
         if (opts.json) return printJson(result);
         const moved = result.days.reduce((n, d) => n + d.rowCount, 0);
         if (result.days.length === 0) {

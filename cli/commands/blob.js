@@ -13,7 +13,8 @@ function reportVerify(result, json) {
   if (json) {
     printJson(result);
   } else {
-    for (const d of result.damaged) process.stdout.write(`DAMAGED ${d.hash}: content hashes to ${d.actual} (${display(d.file)})\n`);
+    for (const d of result.damaged)
+      process.stdout.write(`DAMAGED ${d.hash}: content hashes to ${d.actual} (${display(d.file)})\n`);
     for (const f of result.stray) process.stdout.write(`stray ${display(f)} (not a blob name)\n`);
     const verdict = result.damaged.length === 0 ? 'all intact' : `${result.damaged.length} damaged`;
     process.stdout.write(`${result.count} blobs, ${formatBytes(result.bytes)} rehashed: ${verdict}\n`);
@@ -25,7 +26,10 @@ function register(program) {
   const blob = program
     .command('blob')
     .description('the content-addressed blob store (<data>/blobs)')
-    .addHelpText('after', '\nExamples:\n  nerve-store blob put report.txt\n  nerve-store blob get <hash> --out copy.txt\n  nerve-store blob verify');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nerve-store blob put report.txt\n  nerve-store blob get <hash> --out copy.txt\n  nerve-store blob verify',
+    );
 
   blob
     .command('put')
@@ -33,7 +37,8 @@ function register(program) {
     .argument('<file>', 'file to store, - for standard input')
     .action(async (file, _o, command) => {
       // A file is streamed (memory stays small whatever its size); standard input is read whole.
-      const hash = file === '-' ? blobStore(command).write(fs.readFileSync(0)) : await blobStore(command).writeFile(file);
+      const hash =
+        file === '-' ? blobStore(command).write(fs.readFileSync(0)) : await blobStore(command).writeFile(file);
       process.stdout.write(`${hash}\n`);
     });
 

@@ -4,7 +4,18 @@
 // target and is renamed into place when complete, so these files hold no data anyone can read.
 const fs = require('node:fs');
 const path = require('node:path');
-const { options, dataPaths, parseDuration, printJson, formatBytes, formatTime, table, display, CliError, EXIT } = require('../util');
+const {
+  options,
+  dataPaths,
+  parseDuration,
+  printJson,
+  formatBytes,
+  formatTime,
+  table,
+  display,
+  CliError,
+  EXIT,
+} = require('../util');
 
 const TMP_RE = /^\.tmp\./;
 const SHARD_RE = /^[0-9a-f]{2}$/;
@@ -60,11 +71,14 @@ function findTempFiles(paths, { olderThanMs = parseDuration(DEFAULT_OLDER_THAN),
   const files = [...tmpIn(paths.archive), ...tmpIn(paths.blobs)];
   let shards = [];
   try {
-    shards = fs.readdirSync(paths.blobs, { withFileTypes: true }).filter((d) => d.isDirectory() && SHARD_RE.test(d.name));
+    shards = fs
+      .readdirSync(paths.blobs, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && SHARD_RE.test(d.name));
   } catch (e) {
     if (e.code !== 'ENOENT') throw e;
   }
-  for (const d of shards.sort((a, b) => (a.name < b.name ? -1 : 1))) files.push(...tmpIn(path.join(paths.blobs, d.name)));
+  for (const d of shards.sort((a, b) => (a.name < b.name ? -1 : 1)))
+    files.push(...tmpIn(path.join(paths.blobs, d.name)));
   const open = files.length > 0 ? openFiles() : null;
   const out = [];
   for (const file of files) {
@@ -83,7 +97,14 @@ function findTempFiles(paths, { olderThanMs = parseDuration(DEFAULT_OLDER_THAN),
       // gone meanwhile; the stat above saw it
     }
     const isOpen = open ? open.has(file) || open.has(real) : null;
-    out.push({ file, bytes: st.size, modified: Math.round(st.mtimeMs), ageMs: Math.round(ageMs), open: isOpen, removable: ageMs >= olderThanMs && isOpen !== true });
+    out.push({
+      file,
+      bytes: st.size,
+      modified: Math.round(st.mtimeMs),
+      ageMs: Math.round(ageMs),
+      open: isOpen,
+      removable: ageMs >= olderThanMs && isOpen !== true,
+    });
   }
   return out;
 }
@@ -108,7 +129,11 @@ function register(program) {
   program
     .command('clean')
     .description('list temporary files left by interrupted writes; --yes removes the abandoned ones')
-    .option('--older-than <duration>', 'only files last modified at least this long ago (30s, 10m, 1h, 2d)', DEFAULT_OLDER_THAN)
+    .option(
+      '--older-than <duration>',
+      'only files last modified at least this long ago (30s, 10m, 1h, 2d)',
+      DEFAULT_OLDER_THAN,
+    )
     .option('-y, --yes', 'remove the abandoned files (without it, only list)')
     .option('--json', 'print { files, removed, kept } as JSON')
     .addHelpText('after', HELP)
@@ -116,7 +141,8 @@ function register(program) {
       const opts = options(command);
       const olderThanMs = parseDuration(opts.olderThan, '--older-than');
       const paths = dataPaths(command, { create: true });
-      if (!fs.existsSync(paths.root)) throw new CliError(`no data directory at ${paths.root} (use --data <dir>)`, EXIT.ERROR);
+      if (!fs.existsSync(paths.root))
+        throw new CliError(`no data directory at ${paths.root} (use --data <dir>)`, EXIT.ERROR);
       const files = findTempFiles(paths, { olderThanMs });
       const removed = [];
       if (opts.yes) {
@@ -145,7 +171,9 @@ function register(program) {
       const bytes = files.filter((f) => f.removable).reduce((n, f) => n + f.bytes, 0);
       const kept = files.length - abandoned;
       if (opts.yes) {
-        process.stdout.write(`removed ${removed.length} temporary file(s), ${formatBytes(bytes)}; kept ${kept} (open or newer than ${opts.olderThan})\n`);
+        process.stdout.write(
+          `removed ${removed.length} temporary file(s), ${formatBytes(bytes)}; kept ${kept} (open or newer than ${opts.olderThan})\n`,
+        );
       } else {
         process.stdout.write(
           `${files.length} temporary file(s): ${abandoned} abandoned (${formatBytes(bytes)}), ${kept} open or newer than ${opts.olderThan}; run with --yes to remove the abandoned ones\n`,

@@ -63,11 +63,23 @@ function signalsForDay(dayStart, rnd, until) {
     rows.push({ source: 'daemon', type: 'heartbeat', refId: null, payload: null, timestamp: t + jitter });
     if ((t / (15 * MIN)) % 2 === 0) {
       const load = Math.round((0.3 + rnd() * 2.5) * 100) / 100;
-      rows.push({ source: 'sense', type: 'cpu_load', refId: null, payload: JSON.stringify({ load1: load }), timestamp: t + jitter + 1 });
+      rows.push({
+        source: 'sense',
+        type: 'cpu_load',
+        refId: null,
+        payload: JSON.stringify({ load1: load }),
+        timestamp: t + jitter + 1,
+      });
     }
     if ((t / (15 * MIN)) % 4 === 0) {
       const percent = 55 + Math.floor(rnd() * 40);
-      rows.push({ source: 'sense', type: 'disk_usage', refId: null, payload: JSON.stringify({ mount: '/var', percent }), timestamp: t + jitter + 2 });
+      rows.push({
+        source: 'sense',
+        type: 'disk_usage',
+        refId: null,
+        payload: JSON.stringify({ mount: '/var', percent }),
+        timestamp: t + jitter + 2,
+      });
     }
   }
   return rows;
@@ -105,7 +117,10 @@ function workflowRun(store, blobs, rnd, { runId, workflow, start, finalStatus })
     const report = `# ${workflow} ${runId}\n\n${steps.map(([r, s]) => `- ${r}: ${fill(s, rnd)}`).join('\n')}\n`;
     const hash = blobs.write(report);
     if (rnd() < 0.25) {
-      const lines = Array.from({ length: 200 + Math.floor(rnd() * 800) }, (_, i) => `${new Date(start + i * 1000).toISOString()} step ${i} ok`);
+      const lines = Array.from(
+        { length: 200 + Math.floor(rnd() * 800) },
+        (_, i) => `${new Date(start + i * 1000).toISOString()} step ${i} ok`,
+      );
       msg('executor', 'attached the full command output', { output: blobs.write(`${lines.join('\n')}\n`) });
     }
     msg('reporter', `report stored as blob ${hash.slice(0, 12)}`, { report: hash });
@@ -153,8 +168,18 @@ async function demo(dataDir, { days, seed }) {
     }
     // Two runs still going: one working, one waiting in the queue.
     const tag = (now + seed).toString(36);
-    workflowRun(store, blobs, rnd, { runId: `run-${tag}-live`, workflow: 'incident-triage', start: now - 4 * MIN, finalStatus: 'started' });
-    workflowRun(store, blobs, rnd, { runId: `run-${tag}-next`, workflow: 'daily-digest', start: now - MIN, finalStatus: 'queued' });
+    workflowRun(store, blobs, rnd, {
+      runId: `run-${tag}-live`,
+      workflow: 'incident-triage',
+      start: now - 4 * MIN,
+      finalStatus: 'started',
+    });
+    workflowRun(store, blobs, rnd, {
+      runId: `run-${tag}-next`,
+      workflow: 'daily-digest',
+      start: now - MIN,
+      finalStatus: 'queued',
+    });
     runs += 2;
     const archived = await store.archiveLogsAsync({ now });
     const moved = archived.days.reduce((n, d) => n + d.rowCount, 0);
@@ -177,10 +202,16 @@ function register(program) {
     .description('fill the data directory with a realistic daemon workload, archive old days, print stats')
     .option('--days <n>', 'days of history to generate', '45')
     .option('--seed <n>', 'seed of the generated workload', '1')
-    .addHelpText('after', '\nExample:\n  nerve-store demo --data /tmp/nerve-demo && nerve-store runs --data /tmp/nerve-demo')
+    .addHelpText(
+      'after',
+      '\nExample:\n  nerve-store demo --data /tmp/nerve-demo && nerve-store runs --data /tmp/nerve-demo',
+    )
     .action(async (_o, command) => {
       const opts = options(command);
-      await demo(opts.data, { days: parsePositiveInt(opts.days, '--days'), seed: parsePositiveInt(opts.seed, '--seed') });
+      await demo(opts.data, {
+        days: parsePositiveInt(opts.days, '--days'),
+        seed: parsePositiveInt(opts.seed, '--seed'),
+      });
     });
 }
 

@@ -1,6 +1,17 @@
 'use strict';
 const native = require('../../lib/native');
-const { openStore, dataPaths, options, parseTime, parsePositiveInt, table, cell, formatTime, CliError, EXIT } = require('../util');
+const {
+  openStore,
+  dataPaths,
+  options,
+  parseTime,
+  parsePositiveInt,
+  table,
+  cell,
+  formatTime,
+  CliError,
+  EXIT,
+} = require('../util');
 
 const FOLLOW_POLL_MS = 500;
 // The largest time a Date holds; the store accepts no timestamp beyond it.

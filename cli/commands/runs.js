@@ -32,7 +32,14 @@ Examples:
         process.stdout.write(opts.all ? 'no workflow runs\n' : 'no active workflow runs (--all lists every run)\n');
         return;
       }
-      const rows = runs.map((r) => [r.runId, r.workflow, r.status, formatTime(r.timestamp), r.exitCode ?? '', r.rounds]);
+      const rows = runs.map((r) => [
+        r.runId,
+        r.workflow,
+        r.status,
+        formatTime(r.timestamp),
+        r.exitCode ?? '',
+        r.rounds,
+      ]);
       process.stdout.write(`${table(['run', 'workflow', 'status', 'updated (UTC)', 'exit', 'rounds'], rows)}\n`);
     });
 }

@@ -54,7 +54,9 @@ function collectStats(paths) {
 
 function printStats(st) {
   const span = st.rows === 0 ? '' : ` (${formatTime(st.firstTimestamp)} to ${formatTime(st.lastTimestamp)} UTC)`;
-  const byStatus = Object.entries(st.runsByStatus).map(([k, v]) => `${k} ${v}`).join(', ');
+  const byStatus = Object.entries(st.runsByStatus)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const rows = [
     ['data directory', display(st.dataDir)],
     ['log rows', `${st.rows}`],

@@ -34,7 +34,9 @@ function register(program) {
       const out = [];
       if (run) {
         const exit = run.exitCode === null ? '' : `, exit ${run.exitCode}`;
-        out.push(`run ${run.runId}: workflow ${run.workflow}, ${run.status}${exit}, updated ${formatTime(run.timestamp)} UTC`);
+        out.push(
+          `run ${run.runId}: workflow ${run.workflow}, ${run.status}${exit}, updated ${formatTime(run.timestamp)} UTC`,
+        );
       } else {
         out.push(`run ${runId}: no workflow_runs row`);
       }

@@ -2,8 +2,8 @@
 // with archiveLogs, archiveLogsAsync and the `nerve-store archive` CLI in turn, now and then one
 // day at a time or with a VACUUM, while everyone else keeps writing and reading.
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { createLogStore } from '../../../index.mjs';
 import { config, count, op, pick, report, running, virtualNow } from './common.mjs';
 
@@ -22,10 +22,14 @@ function cliArchive() {
   // boundary gives it the same days.
   const retention = Date.now() - virtualNow() + config.retentionMs;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CLI, '--data', config.dataDir, 'archive', '--retention', String(retention), '--no-progress', '--json'], (err, stdout, stderr) => {
-      if (err) reject(new Error(`nerve-store archive: ${err.message} ${stderr}`));
-      else resolve(JSON.parse(stdout));
-    });
+    execFile(
+      process.execPath,
+      [CLI, '--data', config.dataDir, 'archive', '--retention', String(retention), '--no-progress', '--json'],
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`nerve-store archive: ${err.message} ${stderr}`));
+        else resolve(JSON.parse(stdout));
+      },
+    );
   });
 }
 

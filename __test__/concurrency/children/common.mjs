@@ -66,7 +66,14 @@ export function checked(by = 1) {
 export function fail(op, e) {
   const err = e instanceof Error ? e : new Error(String(e));
   if (errors.length < 200) {
-    errors.push({ op, name: err.name, code: err.code ?? null, errcode: err.errcode ?? null, errstr: err.errstr ?? null, message: err.message });
+    errors.push({
+      op,
+      name: err.name,
+      code: err.code ?? null,
+      errcode: err.errcode ?? null,
+      errstr: err.errstr ?? null,
+      message: err.message,
+    });
   }
 }
 

@@ -26,7 +26,9 @@ async function runStep() {
   };
   const run = { runId, workflow: `wf${runNo % 3}`, status, timestamp, exitCode: status === 'completed' ? 0 : null };
   const kind = step === 1 ? 'appendWithWorkflowUpdate' : 'upsertWorkflowRun';
-  await op(kind, () => ack(step === 1 ? store.appendWithWorkflowUpdate(entry, run) : store.upsertWorkflowRun(entry, run)));
+  await op(kind, () =>
+    ack(step === 1 ? store.appendWithWorkflowUpdate(entry, run) : store.upsertWorkflowRun(entry, run)),
+  );
   step += 1;
   if (step === STEPS.length) {
     step = 0;

@@ -31,7 +31,8 @@ function seqOf(content) {
  */
 function checkRun(runId, seqs, what, { whole = true, newest = true, since = null } = {}) {
   checked();
-  for (let i = 1; i < seqs.length; i++) expect(seqs[i] === seqs[i - 1] + 1, `${what} ${runId}: ${seqs[i - 1]} then ${seqs[i]}`);
+  for (let i = 1; i < seqs.length; i++)
+    expect(seqs[i] === seqs[i - 1] + 1, `${what} ${runId}: ${seqs[i - 1]} then ${seqs[i]}`);
   const seen = since ?? runs.get(runId) ?? { first: -1, last: -1 };
   if (since === null) runs.set(runId, seen);
   if (seqs.length === 0) return;
@@ -46,7 +47,8 @@ function checkRun(runId, seqs, what, { whole = true, newest = true, since = null
 }
 
 function checkIds(rows, what) {
-  for (let i = 1; i < rows.length; i++) expect(rows[i].id > rows[i - 1].id, `${what}: id ${rows[i].id} after ${rows[i - 1].id}`);
+  for (let i = 1; i < rows.length; i++)
+    expect(rows[i].id > rows[i - 1].id, `${what}: id ${rows[i].id} after ${rows[i - 1].id}`);
 }
 
 /** Rows of several runs, by id: each run's part must be consecutive as well. */
@@ -66,10 +68,14 @@ function checkRounds(runId, rounds, before, limit) {
   checked();
   for (let i = 0; i < rounds.length; i++) {
     const r = rounds[i];
-    if (i > 0) expect(r.round === rounds[i - 1].round - 1, `rounds of ${runId}: ${rounds[i - 1].round} then ${r.round}`);
+    if (i > 0)
+      expect(r.round === rounds[i - 1].round - 1, `rounds of ${runId}: ${rounds[i - 1].round} then ${r.round}`);
     if (before > 0) expect(r.round < before, `rounds of ${runId}: round ${r.round} not before ${before}`);
     // Round 1 is the oldest message still in SQLite, so the distance is the same for all.
-    expect(seqOf(r.message.content) - r.round === seqOf(rounds[0].message.content) - rounds[0].round, `rounds of ${runId}: numbering`);
+    expect(
+      seqOf(r.message.content) - r.round === seqOf(rounds[0].message.content) - rounds[0].round,
+      `rounds of ${runId}: numbering`,
+    );
   }
   const seqs = rounds.map((r) => seqOf(r.message.content)).reverse();
   checkRun(runId, seqs, 'getThreadRounds', { whole: before === 0 && rounds.length < limit, newest: before === 0 });
@@ -84,10 +90,15 @@ function someRun() {
 
 function cli(args) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CLI, '--data', config.dataDir, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`nerve-store ${args.join(' ')}: ${err.message} ${stderr}`));
-      else resolve(stdout);
-    });
+    execFile(
+      process.execPath,
+      [CLI, '--data', config.dataDir, ...args],
+      { maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`nerve-store ${args.join(' ')}: ${err.message} ${stderr}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -106,10 +117,16 @@ async function viaCli(runId) {
       return;
     }
     const out = JSON.parse(text);
-    checkRun(runId, out.messages.map((m) => seqOf(m.content)), 'cli thread messages', { since: since.get(runId) ?? null });
+    checkRun(
+      runId,
+      out.messages.map((m) => seqOf(m.content)),
+      'cli thread messages',
+      { since: since.get(runId) ?? null },
+    );
     const rounds = out.rounds;
     checked();
-    for (let i = 1; i < rounds.length; i++) expect(rounds[i].round === rounds[i - 1].round + 1, `cli thread rounds of ${runId}`);
+    for (let i = 1; i < rounds.length; i++)
+      expect(rounds[i].round === rounds[i - 1].round + 1, `cli thread rounds of ${runId}`);
     count('cli thread');
   } else {
     const lines = (await cli(['logs', '--ref', runId, '--all', '--json'])).split('\n').filter((l) => l !== '');
@@ -126,26 +143,39 @@ while (running()) {
   const runId = someRun();
   if (runId === null || r < 0.15) {
     const filter = { source: 'workflow', type: 'thread_workflow_message', since: virtualNow() - 2 * DAY };
-    await op('query (recent messages)', async () => checkRows(random() < 0.5 ? store.query(filter) : await store.queryAsync(filter), 'query', false));
+    await op('query (recent messages)', async () =>
+      checkRows(random() < 0.5 ? store.query(filter) : await store.queryAsync(filter), 'query', false),
+    );
   } else if (r < 0.35) {
-    await op('getThreadMessages', () => checkRun(runId, store.getThreadMessages(runId).map((m) => seqOf(m.content)), 'getThreadMessages'));
+    await op('getThreadMessages', () =>
+      checkRun(
+        runId,
+        store.getThreadMessages(runId).map((m) => seqOf(m.content)),
+        'getThreadMessages',
+      ),
+    );
   } else if (r < 0.5) {
     await op('getThreadRounds', () => {
       const all = store.getThreadRounds(runId, { before: 0, limit: 8 });
       checkRounds(runId, all, 0, 8);
-      if (all.length > 2) checkRounds(runId, store.getThreadRounds(runId, { before: all[1].round, limit: 3 }), all[1].round, 3);
+      if (all.length > 2)
+        checkRounds(runId, store.getThreadRounds(runId, { before: all[1].round, limit: 3 }), all[1].round, 3);
     });
   } else if (r < 0.6) {
     await op('getThreadRoundCount', () => expect(Number.isInteger(store.getThreadRoundCount(runId)), 'round count'));
   } else if (r < 0.72) {
     const filter = { refId: runId, limit: random() < 0.5 ? -1 : 1000 };
-    await op('query (by run)', async () => checkRows(random() < 0.5 ? store.query(filter) : await store.queryAsync(filter), 'query by run'));
+    await op('query (by run)', async () =>
+      checkRows(random() < 0.5 ? store.query(filter) : await store.queryAsync(filter), 'query by run'),
+    );
   } else if (r < 0.92) {
     await op('workflow runs', () => {
       checked();
       const active = store.getActiveWorkflowRuns();
-      for (let i = 1; i < active.length; i++) expect(active[i].timestamp >= active[i - 1].timestamp, 'active runs oldest first');
-      for (const a of active) expect(a.status === 'queued' || a.status === 'started', `active run ${a.runId} is ${a.status}`);
+      for (let i = 1; i < active.length; i++)
+        expect(active[i].timestamp >= active[i - 1].timestamp, 'active runs oldest first');
+      for (const a of active)
+        expect(a.status === 'queued' || a.status === 'started', `active run ${a.runId} is ${a.status}`);
       const all = store.getAllWorkflowRuns(null);
       for (let i = 1; i < all.length; i++) expect(all[i].timestamp <= all[i - 1].timestamp, 'all runs newest first');
       for (const x of all) maxDaemonRun = Math.max(maxDaemonRun, Number(x.runId.slice('d-run-'.length)));

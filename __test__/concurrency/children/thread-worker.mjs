@@ -13,7 +13,13 @@ let n = 0;
 function entry() {
   n += 1;
   // Two days' worth of rows, so archiveLogsAsync has a day to move.
-  return { source: 'thread', type: 'row', refId: name, payload: JSON.stringify({ tag: `${name}:${n}` }), timestamp: JAN1 + (n % 2) * 86_400_000 };
+  return {
+    source: 'thread',
+    type: 'row',
+    refId: name,
+    payload: JSON.stringify({ tag: `${name}:${n}` }),
+    timestamp: JAN1 + (n % 2) * 86_400_000,
+  };
 }
 
 if (mode === 'queue') {
@@ -28,7 +34,14 @@ const posted = (e) => parentPort.postMessage({ ack: [e.id, JSON.parse(e.payload)
 const a = store.append(entry());
 posted(a);
 store.appendMany([entry(), entry()]).forEach(posted);
-const asyncRows = await Promise.all(Array.from({ length: rows }, () => store.appendAsync(entry()).then((e) => (posted(e), e))));
+const asyncRows = await Promise.all(
+  Array.from({ length: rows }, () =>
+    store.appendAsync(entry()).then((e) => {
+      posted(e);
+      return e;
+    }),
+  ),
+);
 const mine = await store.queryAsync({ refId: name });
 const hash = await blobs.writeAsync(`blob of ${name}`);
 const back = await blobs.readAsync(hash);
@@ -39,7 +52,11 @@ if (mode === 'flood') {
   for (;;) {
     const work = [];
     for (let i = 0; i < 50; i++) work.push(store.appendAsync(entry()).then(posted));
-    work.push(store.queryAsync({ refId: name, limit: 100 }), blobs.writeAsync(`x${n}`.repeat(4000)), blobs.readAsync(hash));
+    work.push(
+      store.queryAsync({ refId: name, limit: 100 }),
+      blobs.writeAsync(`x${n}`.repeat(4000)),
+      blobs.readAsync(hash),
+    );
     work.push(store.archiveLogsAsync({ now: JAN1 + 40 * 86_400_000 }));
     await Promise.all(work);
   }

@@ -14,7 +14,13 @@ function message() {
   const runId = `${config.name}-run-${runNo}`;
   const payload = { role: seq % 2 ? 'assistant' : 'user', content: `${runId}#${seq}`, seq, tag: nextTag() };
   seq += 1;
-  return { source: 'workflow', type: 'thread_workflow_message', refId: runId, payload: JSON.stringify(payload), timestamp: virtualNow() };
+  return {
+    source: 'workflow',
+    type: 'thread_workflow_message',
+    refId: runId,
+    payload: JSON.stringify(payload),
+    timestamp: virtualNow(),
+  };
 }
 
 function nextRunIfDone() {

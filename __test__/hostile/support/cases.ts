@@ -4,14 +4,23 @@
 // rows, archive files and blobs), or when ours refuses with a TypeError/RangeError that has a
 // `code` and names the argument, having stored nothing.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { capture, codeAdded, type Outcome, showOutcome } from '../../parity/support/canon';
 import { archiveDir, dumpDb, makeSide, ours, reference, type Side, tree } from '../../parity/support/harness';
-import { build, hostileArb, SEED_TS, type V } from './values';
 import { tally } from './tally';
+import { build, hostileArb, SEED_TS, type V } from './values';
 
 export type Ctx = Side & { root: string };
 
@@ -67,9 +76,27 @@ async function settle(fn: () => unknown): Promise<Outcome> {
 function seed(c: Ctx, on: Call['on']): void {
   if (on === 'module') return;
   const s = c.store!;
-  s.append({ source: 'workflow', type: 'started', refId: 'run-1', payload: '{"prompt":"p","maxRounds":3}', timestamp: SEED_TS });
-  s.append({ source: 'workflow', type: 'thread_workflow_message', refId: 'run-1', payload: '{"role":"user","content":"hi","timestamp":5}', timestamp: SEED_TS + 1 });
-  s.append({ source: 'workflow', type: 'thread_command_event', refId: 'run-1', payload: '{"type":"tool_call","n":1}', timestamp: SEED_TS + 86_400_000 });
+  s.append({
+    source: 'workflow',
+    type: 'started',
+    refId: 'run-1',
+    payload: '{"prompt":"p","maxRounds":3}',
+    timestamp: SEED_TS,
+  });
+  s.append({
+    source: 'workflow',
+    type: 'thread_workflow_message',
+    refId: 'run-1',
+    payload: '{"role":"user","content":"hi","timestamp":5}',
+    timestamp: SEED_TS + 1,
+  });
+  s.append({
+    source: 'workflow',
+    type: 'thread_command_event',
+    refId: 'run-1',
+    payload: '{"type":"tool_call","n":1}',
+    timestamp: SEED_TS + 86_400_000,
+  });
   s.upsertWorkflowRun(
     { source: 'workflow', type: 'queued', refId: 'run-1', payload: null, timestamp: SEED_TS + 2 },
     { runId: 'run-1', workflow: 'wf', status: 'started', timestamp: SEED_TS + 2, exitCode: null },
@@ -109,7 +136,12 @@ function looseFiles(root: string): string {
 function state(c: Ctx): string {
   const db = existsSync(c.dbPath) ? capture(() => dumpDb(c.dbPath)) : null;
   const dbText = db === null ? '<no db>' : db.ok ? String(db.value) : `unreadable: ${showOutcome(db)}`;
-  return [dbText, `archive:\n${tree(archiveDir(c))}`, `blobs:\n${tree(c.blobRoot)}`, `files:\n${looseFiles(c.root)}`].join('\n');
+  return [
+    dbText,
+    `archive:\n${tree(archiveDir(c))}`,
+    `blobs:\n${tree(c.blobRoot)}`,
+    `files:\n${looseFiles(c.root)}`,
+  ].join('\n');
 }
 
 /** The state a fresh seeded side has before any call, one per kind of call. */
@@ -132,7 +164,10 @@ function sameUpToEntryIndex(r: Outcome, o: Outcome): boolean {
   if (r.ok || o.ok) return false;
   const re = r.error as Error;
   const oe = o.error as Error;
-  return re?.constructor === oe?.constructor && String(oe?.message).replace(/entries\[\d+\]/g, 'entry') === String(re?.message);
+  return (
+    re?.constructor === oe?.constructor &&
+    String(oe?.message).replace(/entries\[\d+\]/g, 'entry') === String(re?.message)
+  );
 }
 
 /**
@@ -150,7 +185,10 @@ export async function runCase(call: Call, argsV: V[], drop: number, extra: V | n
   const cwd = process.cwd();
   const sides: Ctx[] = [];
   try {
-    for (const [name, mod] of [['ref', reference], ['ours', ours]] as const) {
+    for (const [name, mod] of [
+      ['ref', reference],
+      ['ours', ours],
+    ] as const) {
       const root = join(dir, name);
       mkdirSync(root, { recursive: true });
       writeFileSync(join(root, 'pinput.txt'), 'file content\n');
@@ -191,15 +229,21 @@ export async function runCase(call: Call, argsV: V[], drop: number, extra: V | n
       if (a === b || sameUpToEntryIndex(r, o) || refusedByName) return null;
       return `${what}: ours threw another error\n  reference: ${short(a)}\n  ours: ${short(b)}`;
     }
-    if (a === b || codeAdded(r, o, { ref: refSide.root, ours: oursSide.root }) || (call.errorsByCode && sameCode(r, o))) {
+    if (
+      a === b ||
+      codeAdded(r, o, { ref: refSide.root, ours: oursSide.root }) ||
+      (call.errorsByCode && sameCode(r, o))
+    ) {
       const refState = state(refSide).split(refSide.root).join('<ROOT>');
       const oursNorm = oursState.split(oursSide.root).join('<ROOT>');
-      if (refState !== oursNorm) return `${what}: same outcome, different state on disk\n  outcome: ${short(a)}\n  reference: ${short(refState, 3000)}\n  ours: ${short(oursNorm, 3000)}`;
+      if (refState !== oursNorm)
+        return `${what}: same outcome, different state on disk\n  outcome: ${short(a)}\n  reference: ${short(refState, 3000)}\n  ours: ${short(oursNorm, 3000)}`;
       tally(call.name, 'matched');
       return null;
     }
     if (refusedByName) {
-      if (oursState !== baseline) return `${what}: ours refused but stored something\n  ours: ${short(b)}\n  state: ${short(oursState, 3000)}`;
+      if (oursState !== baseline)
+        return `${what}: ours refused but stored something\n  ours: ${short(b)}\n  state: ${short(oursState, 3000)}`;
       tally(call.name, 'refused');
       return null;
     }
@@ -231,7 +275,8 @@ async function pureCase(call: Call, argsFor: () => unknown[], drop: number, extr
 
 /** A TypeError/RangeError with a `code` whose message quotes `name` or one of its fields. */
 function namesArg(err: unknown, name: string): boolean {
-  if (!(err instanceof TypeError || err instanceof RangeError) || typeof (err as { code?: unknown }).code !== 'string') return false;
+  if (!(err instanceof TypeError || err instanceof RangeError) || typeof (err as { code?: unknown }).code !== 'string')
+    return false;
   const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`["']${esc}(?:[.[][^"']*)?["']`).test(err.message);
 }
@@ -253,7 +298,12 @@ function seedFor(name: string): number | undefined {
 export async function checkCall(call: Call, runs: number, seed = seedFor(call.name)): Promise<void> {
   const arity = fc.oneof(
     { weight: 6, arbitrary: fc.constant<[number, V | null]>([0, null]) },
-    { weight: 1, arbitrary: fc.integer({ min: 1, max: Math.max(1, call.args.length) }).map((d): [number, V | null] => [Math.min(d, call.args.length), null]) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 1, max: Math.max(1, call.args.length) })
+        .map((d): [number, V | null] => [Math.min(d, call.args.length), null]),
+    },
     { weight: 1, arbitrary: hostileArb.map((v): [number, V | null] => [0, v]) },
   );
   await fc.assert(

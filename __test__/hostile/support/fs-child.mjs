@@ -27,7 +27,13 @@ async function step(name, fn) {
   }
 }
 
-const entry = (i, payloadBytes = 16) => ({ source: 'workflow', type: 't', refId: `run-${i % 3}`, payload: JSON.stringify({ i, pad: 'p'.repeat(payloadBytes) }), timestamp: JAN1 + (i % 4) * DAY + i });
+const entry = (i, payloadBytes = 16) => ({
+  source: 'workflow',
+  type: 't',
+  refId: `run-${i % 3}`,
+  payload: JSON.stringify({ i, pad: 'p'.repeat(payloadBytes) }),
+  timestamp: JAN1 + (i % 4) * DAY + i,
+});
 
 /** Every blob file under `root` hashes to its name (`true` when there are none). */
 function blobsIntact(root) {
@@ -131,17 +137,27 @@ const scenarios = {
     const pad = 8192;
     // Days 1..3 (2026-01-01..03), each about 100 KB as JSON lines.
     const rows = [];
-    for (let d = 0; d < 3; d++) for (let i = 0; i < rowsPerDay; i++) rows.push({ source: 's', type: 't', refId: null, payload: 'p'.repeat(pad), timestamp: JAN1 + d * DAY + i });
+    for (let d = 0; d < 3; d++)
+      for (let i = 0; i < rowsPerDay; i++)
+        rows.push({ source: 's', type: 't', refId: null, payload: 'p'.repeat(pad), timestamp: JAN1 + d * DAY + i });
     store.appendMany(rows);
     const dayBytes = rowsPerDay * (pad + 120);
     const { bavail, bsize } = statfsSync(dir);
     writeFileSync(join(dir, 'filler'), Buffer.alloc(Math.max(0, bavail * bsize - Math.floor(1.5 * dayBytes)), 1));
     await step('archive', () => store.archiveLogs({ now: JAN1 + 10 * DAY, retentionMs: 0 }));
     await step('watermark', () => store.getMeta('archived_up_to'));
-    await step('daysLeft', () => [...new Set(store.query().map((r) => new Date(r.timestamp).toISOString().slice(0, 10)))]);
+    await step('daysLeft', () => [
+      ...new Set(store.query().map((r) => new Date(r.timestamp).toISOString().slice(0, 10))),
+    ]);
     await step('count', () => store.query().length);
     await step('files', () => listAll(join(dir, 'archive')));
-    await step('firstDayLines', () => readFileSync(join(dir, 'archive', 'logs', '2026-01-01.jsonl'), 'utf8').split('\n').filter(Boolean).length);
+    await step(
+      'firstDayLines',
+      () =>
+        readFileSync(join(dir, 'archive', 'logs', '2026-01-01.jsonl'), 'utf8')
+          .split('\n')
+          .filter(Boolean).length,
+    );
     await step('close', () => store.close());
   },
 
@@ -175,15 +191,30 @@ const scenarios = {
     await step('blobWrite', () => blobs.write(Buffer.alloc(512 * 1024, 7)));
     await step('blobWriteAsync', () => blobs.writeAsync(Buffer.alloc(512 * 1024, 8)));
     await step('blobsIntactFull', () => blobsIntact(join(dir, 'blobs')));
-    await step('blobExistsFull', () => blobs.exists(createHash('sha256').update(Buffer.alloc(512 * 1024, 7)).digest('hex')));
+    await step('blobExistsFull', () =>
+      blobs.exists(
+        createHash('sha256')
+          .update(Buffer.alloc(512 * 1024, 7))
+          .digest('hex'),
+      ),
+    );
     // Room again: the rows are still there and the archive goes through.
     await step('close', () => store.close());
     rmSync(join(dir, 'filler'), { force: true });
     const again = createLogStore(db);
     await step('countReopened', () => again.query().length);
-    await step('archiveWithRoom', () => again.archiveLogs({ now: JAN1 + 40 * DAY, retentionMs: 0 }).days.map((d) => [d.day, d.rowCount]));
+    await step('archiveWithRoom', () =>
+      again.archiveLogs({ now: JAN1 + 40 * DAY, retentionMs: 0 }).days.map((d) => [d.day, d.rowCount]),
+    );
     await step('countAfterArchive', () => again.query().length);
-    await step('archivedLines', () => safeList(join(dir, 'archive', 'logs')).map((f) => readFileSync(join(dir, 'archive', 'logs', f), 'utf8').split('\n').filter(Boolean).length));
+    await step('archivedLines', () =>
+      safeList(join(dir, 'archive', 'logs')).map(
+        (f) =>
+          readFileSync(join(dir, 'archive', 'logs', f), 'utf8')
+            .split('\n')
+            .filter(Boolean).length,
+      ),
+    );
     await step('appendWithRoom', () => again.append(entry(7)).id > 0);
     again.close();
     await step('filesAtEnd', () => listAll(dir));
@@ -192,6 +223,7 @@ const scenarios = {
 
 // A filler file takes part of the disk before the full scenario starts, so that removing it
 // later makes room again.
-if (scenario === 'full') writeFileSync(join(dir, 'filler'), Buffer.alloc(Number(process.env.FILLER_BYTES ?? 1536 * 1024), 1));
+if (scenario === 'full')
+  writeFileSync(join(dir, 'filler'), Buffer.alloc(Number(process.env.FILLER_BYTES ?? 1536 * 1024), 1));
 await scenarios[scenario]();
 process.stdout.write(`${JSON.stringify(steps)}\n`);

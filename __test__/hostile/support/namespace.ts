@@ -11,7 +11,11 @@ import { fileURLToPath } from 'node:url';
 const CHILD = fileURLToPath(new URL('./fs-child.mjs', import.meta.url));
 const PACKAGE = fileURLToPath(new URL('../../../index.js', import.meta.url));
 
-export type Step = { ok: boolean; value?: any; error?: { name: string; code?: unknown; errcode?: unknown; message: string } };
+export type Step = {
+  ok: boolean;
+  value?: any;
+  error?: { name: string; code?: unknown; errcode?: unknown; message: string };
+};
 
 /** Whether mount namespaces work here; when they do not, whether that is provably the machine's doing. */
 export type Capability = { ok: true } | { ok: false; reason: string; provablyMissing: boolean };
@@ -19,12 +23,16 @@ export type Capability = { ok: true } | { ok: false; reason: string; provablyMis
 export function probeNamespaces(): Capability {
   const dir = mkdtempSync(join(tmpdir(), 'nerve-ns-probe-'));
   try {
-    const r = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$0" && touch "$0/x"', dir], { encoding: 'utf8' });
+    const r = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$0" && touch "$0/x"', dir], {
+      encoding: 'utf8',
+    });
     if (r.status === 0) return { ok: true };
     const reason = `unshare -rm + mount failed: ${r.error?.message ?? r.stderr.trim()}`;
     // The machine rules user namespaces out and we are not root: no way to make a directory
     // read-only or a disk full for a root-owned test here. Anything else is a failure.
-    const max = existsSync('/proc/sys/user/max_user_namespaces') ? readFileSync('/proc/sys/user/max_user_namespaces', 'utf8').trim() : '';
+    const max = existsSync('/proc/sys/user/max_user_namespaces')
+      ? readFileSync('/proc/sys/user/max_user_namespaces', 'utf8').trim()
+      : '';
     const provablyMissing = max === '0' && process.getuid?.() !== 0;
     return { ok: false, reason, provablyMissing };
   } finally {
@@ -36,7 +44,12 @@ export function probeNamespaces(): Capability {
  * Runs fs-child.mjs `scenario` on `dir` in a new mount namespace after the shell commands of
  * `setup` (which see the directory as `$0`), and returns its steps.
  */
-export function runInNamespace(setup: string, scenario: string, dir: string, env: Record<string, string> = {}): Record<string, Step> {
+export function runInNamespace(
+  setup: string,
+  scenario: string,
+  dir: string,
+  env: Record<string, string> = {},
+): Record<string, Step> {
   const script = `${setup} && exec "$1" "$2" "$3" "$0" "$4"`;
   const r = spawnSync('unshare', ['-rm', 'sh', '-c', script, dir, process.execPath, CHILD, scenario, PACKAGE], {
     encoding: 'utf8',
@@ -44,8 +57,10 @@ export function runInNamespace(setup: string, scenario: string, dir: string, env
     timeout: 120_000,
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (r.status !== 0) throw new Error(`scenario ${scenario} exited with ${r.status ?? r.signal}: ${r.error?.message ?? ''}\n${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`scenario ${scenario} exited with ${r.status ?? r.signal}: ${r.error?.message ?? ''}\n${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, Step>;
 }
 
-export const READ_ONLY_BIND = (path: string) => `mount --bind "${path}" "${path}" && mount -o remount,ro,bind "${path}"`;
+export const READ_ONLY_BIND = (path: string) =>
+  `mount --bind "${path}" "${path}" && mount -o remount,ro,bind "${path}"`;

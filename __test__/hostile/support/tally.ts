@@ -18,7 +18,9 @@ export function tally(call: string, how: string): void {
 }
 
 function line(label: string, c: Counts): string {
-  const keys = Object.keys(c).filter((k) => k !== 'cases' && k !== 'loss').sort();
+  const keys = Object.keys(c)
+    .filter((k) => k !== 'cases' && k !== 'loss')
+    .sort();
   return `[hostile] ${label}: cases=${c.cases ?? 0} ${keys.map((k) => `${k}=${c[k]}`).join(' ')} losses=${c.loss ?? 0}`;
 }
 
@@ -30,7 +32,12 @@ export function reportTally(file: string, specFiles: number): void {
   const all = readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Counts);
   const sum: Counts = {};
   for (const c of all) for (const [k, n] of Object.entries(c)) sum[k] = (sum[k] ?? 0) + n;
-  const label = all.length >= specFiles ? `TOTAL over all ${specFiles} property spec files` : `sum over ${all.length} of ${specFiles} property spec files so far`;
-  const calls = Object.entries(perCall).map(([k, n]) => `${k}=${n}`).join(' ');
+  const label =
+    all.length >= specFiles
+      ? `TOTAL over all ${specFiles} property spec files`
+      : `sum over ${all.length} of ${specFiles} property spec files so far`;
+  const calls = Object.entries(perCall)
+    .map(([k, n]) => `${k}=${n}`)
+    .join(' ');
   process.stdout.write(`${line(file, counts)}\n[hostile] ${file} cases per call: ${calls}\n${line(label, sum)}\n`);
 }

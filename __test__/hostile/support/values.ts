@@ -184,7 +184,12 @@ export const hostileArb: fc.Arbitrary<V> = fc.oneof(
  * day files: non-finite, fractional, negative zero, and values near the seeded rows.
  */
 const boundedTimeArb: fc.Arbitrary<V> = fc.oneof(
-  litArb(Object.keys(LITERALS).filter((n) => typeof LITERALS[n]() !== 'number' || !Number.isFinite(LITERALS[n]()) || Math.abs(LITERALS[n]() as number) < 10)),
+  litArb(
+    Object.keys(LITERALS).filter(
+      (n) =>
+        typeof LITERALS[n]() !== 'number' || !Number.isFinite(LITERALS[n]()) || Math.abs(LITERALS[n]() as number) < 10,
+    ),
+  ),
   fc.integer({ min: -2 * 86_400_000, max: 10 * 86_400_000 }).map((d): V => ({ k: 'num', n: d + 0.5 })),
   fc.constantFrom(SEED_TS + 5 * 86_400_000, Date.now()).map((n): V => ({ k: 'num', n })),
 );
@@ -194,15 +199,32 @@ function fieldArb(base: string, key: string): fc.Arbitrary<V> {
   return hostileArb;
 }
 
-const WRAPS: Wrap[] = ['plain', 'plain', 'plain', 'null-proto', 'getter', 'proxy', 'throwing-proxy', 'frozen', 'class', 'in-array'];
+const WRAPS: Wrap[] = [
+  'plain',
+  'plain',
+  'plain',
+  'null-proto',
+  'getter',
+  'proxy',
+  'throwing-proxy',
+  'frozen',
+  'class',
+  'in-array',
+];
 
 /** The base object with up to three fields replaced or deleted, extra keys, and a presentation. */
 export function objectArb(base: string): fc.Arbitrary<V> {
   const keys = KEYS[base];
-  const edit = fc.constantFrom(...keys).chain((key) => fc.option(fieldArb(base, key), { nil: null }).map((v): [string, V | null] => [key, v]));
+  const edit = fc
+    .constantFrom(...keys)
+    .chain((key) => fc.option(fieldArb(base, key), { nil: null }).map((v): [string, V | null] => [key, v]));
   const extra = fc.tuple(fc.constantFrom('extra', '__proto__', 'id', 'constructor', 'toString'), hostileArb);
   return fc
-    .record({ edits: fc.array(edit, { maxLength: 3 }), extra: fc.array(extra, { maxLength: 2 }), wrap: fc.constantFrom(...WRAPS) })
+    .record({
+      edits: fc.array(edit, { maxLength: 3 }),
+      extra: fc.array(extra, { maxLength: 2 }),
+      wrap: fc.constantFrom(...WRAPS),
+    })
     .map(({ edits, extra, wrap }): V => ({ k: 'obj', base, edits, extra, wrap }));
 }
 

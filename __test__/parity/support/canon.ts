@@ -73,7 +73,11 @@ export function canon(root: unknown): string {
       items.push(new Tok(`${protoName(v as object)}{`));
       Reflect.ownKeys(v as object).forEach((k, i) => {
         const d = Object.getOwnPropertyDescriptor(v, k)!;
-        items.push(new Tok(`${i > 0 ? ',' : ''}${typeof k === 'symbol' ? String(k) : JSON.stringify(k)}${d.enumerable ? '' : '(hidden)'}:`));
+        items.push(
+          new Tok(
+            `${i > 0 ? ',' : ''}${typeof k === 'symbol' ? String(k) : JSON.stringify(k)}${d.enumerable ? '' : '(hidden)'}:`,
+          ),
+        );
         items.push('value' in d ? d.value : new Tok('<accessor>'));
       });
       items.push(new Tok('}'));
@@ -120,7 +124,10 @@ export function errorView(e: unknown): ErrorView {
 
 export function canonError(e: unknown): string {
   const v = errorView(e);
-  const fsInfo = v.errno === undefined && v.syscall === undefined && v.path === undefined ? '' : ` errno=${String(v.errno)} syscall=${String(v.syscall)} path=${String(v.path)}`;
+  const fsInfo =
+    v.errno === undefined && v.syscall === undefined && v.path === undefined
+      ? ''
+      : ` errno=${String(v.errno)} syscall=${String(v.syscall)} path=${String(v.path)}`;
   return `${v.cls}(${JSON.stringify(v.message)} code=${String(v.code)} errcode=${String(v.errcode)} errstr=${String(v.errstr)}${fsInfo})`;
 }
 

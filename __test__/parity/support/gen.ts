@@ -72,7 +72,23 @@ const ODD_STRINGS = [
   '\ufeff',
 ];
 
-const unitArb = fc.constantFrom('a', 'Z', '0', ' ', '"', '\\', '\n', '\u0000', '\u001f', 'é', '中', '🙂', '\ud800', '\udc00', '\u2028');
+const unitArb = fc.constantFrom(
+  'a',
+  'Z',
+  '0',
+  ' ',
+  '"',
+  '\\',
+  '\n',
+  '\u0000',
+  '\u001f',
+  'é',
+  '中',
+  '🙂',
+  '\ud800',
+  '\udc00',
+  '\u2028',
+);
 
 export const strArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...ODD_STRINGS) },
@@ -206,12 +222,31 @@ const eventArb = objArb([
 
 const launchArb = objArb([
   ['prompt', maybe(fc.oneof({ weight: 5, arbitrary: strArb }, { weight: 1, arbitrary: fc.constant(5) }), 1, 8)],
-  ['maxRounds', maybe(fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 50 }) }, { weight: 1, arbitrary: fc.constantFrom(...ODD_NUMBERS, '5') }), 1, 8)],
+  [
+    'maxRounds',
+    maybe(
+      fc.oneof(
+        { weight: 5, arbitrary: fc.integer({ min: 0, max: 50 }) },
+        { weight: 1, arbitrary: fc.constantFrom(...ODD_NUMBERS, '5') },
+      ),
+      1,
+      8,
+    ),
+  ],
   ['dryRun', maybe(fc.constantFrom(true, false, 'yes', 1, null), 2, 3)],
 ]);
 const triggerArb = fc.oneof(
   { weight: 3, arbitrary: launchArb },
-  { weight: 3, arbitrary: objArb([['triggerPayload', fc.oneof(launchArb, jsonish, fc.dictionary(fc.string({ maxLength: 4 }), jsonish, { maxKeys: 3 }))], ['other', maybe(jsonish, 3, 1)]]) },
+  {
+    weight: 3,
+    arbitrary: objArb([
+      [
+        'triggerPayload',
+        fc.oneof(launchArb, jsonish, fc.dictionary(fc.string({ maxLength: 4 }), jsonish, { maxKeys: 3 })),
+      ],
+      ['other', maybe(jsonish, 3, 1)],
+    ]),
+  },
 );
 
 /** JSON texts crafted by hand: what JSON.stringify never writes, but a payload string may hold. */
@@ -380,9 +415,18 @@ function threadEntryArb(ctx: Ctx): fc.Arbitrary<Entry> {
   return fc
     .tuple(
       fc.oneof(
-        typed('thread_command_event', eventArb.map((o) => JSON.stringify(o))),
-        typed('thread_workflow_message', messageArb.map((o) => JSON.stringify(o))),
-        typed('started', triggerArb.map((o) => JSON.stringify(o))),
+        typed(
+          'thread_command_event',
+          eventArb.map((o) => JSON.stringify(o)),
+        ),
+        typed(
+          'thread_workflow_message',
+          messageArb.map((o) => JSON.stringify(o)),
+        ),
+        typed(
+          'started',
+          triggerArb.map((o) => JSON.stringify(o)),
+        ),
       ),
       fc.constantFrom(...RUN_IDS),
       tsArb(ctx),
@@ -402,7 +446,10 @@ function numFilterArb(ctx: Ctx): fc.Arbitrary<unknown> {
 
 const limitArb = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: -3, max: 25 }) },
-  { weight: 1, arbitrary: fc.constantFrom(0, -0, -1, 1.5, -1.5, NaN, Infinity, -Infinity, 1e21, 9.21e18, 2 ** 53, 1e-7) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(0, -0, -1, 1.5, -1.5, NaN, Infinity, -Infinity, 1e21, 9.21e18, 2 ** 53, 1e-7),
+  },
 );
 
 function queryArb(ctx: Ctx): fc.Arbitrary<Op> {
@@ -421,11 +468,20 @@ function queryArb(ctx: Ctx): fc.Arbitrary<Op> {
     .tuple(fc.shuffledSubarray(fields, { minLength: 0, maxLength: 6 }), fc.integer({ min: 0, max: 9 }))
     .chain(([picked, n]) => {
       const chosen = n < 8 ? picked.slice(0, 1 + (n % 2)) : picked;
-      return fc.tuple(...chosen.map(([, a]) => a)).map((vals) => Object.fromEntries(chosen.map(([k], i) => [k, vals[i]])));
+      return fc
+        .tuple(...chosen.map(([, a]) => a))
+        .map((vals) => Object.fromEntries(chosen.map(([k], i) => [k, vals[i]])));
     });
   return fc.oneof(
     { weight: 12, arbitrary: filter.map((f) => ({ k: 'query' as const, args: [f] })) },
-    { weight: 1, arbitrary: fc.constantFrom<Op>({ k: 'query', args: [] }, { k: 'query', args: [undefined] }, { k: 'query', args: [{}] }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<Op>(
+        { k: 'query', args: [] },
+        { k: 'query', args: [undefined] },
+        { k: 'query', args: [{}] },
+      ),
+    },
   );
 }
 
@@ -453,14 +509,34 @@ function dayString(ms: number): string {
 function watermarkArb(ctx: Ctx): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 6, arbitrary: fc.integer({ min: -3, max: ctx.span }).map((d) => dayString(ctx.base + d * DAY)) },
-    { weight: 1, arbitrary: fc.constantFrom('x', '', '2024-02-30', '0099-12-31', '2024-1-01', ' 2024-01-01', '9999-12-31', '２０２４-01-01') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'x',
+        '',
+        '2024-02-30',
+        '0099-12-31',
+        '2024-1-01',
+        ' 2024-01-01',
+        '9999-12-31',
+        '２０２４-01-01',
+      ),
+    },
   );
 }
 
 function archiveArb(ctx: Ctx): fc.Arbitrary<Op> {
   if (ctx.profile === 'live') {
     return fc
-      .constantFrom<unknown[]>([], [undefined], [{}], [{ vacuum: true }], [{ maxDays: 3 }], [{ retentionMs: 10 * DAY }], [{ vacuum: false, maxDays: 1.5 }])
+      .constantFrom<unknown[]>(
+        [],
+        [undefined],
+        [{}],
+        [{ vacuum: true }],
+        [{ maxDays: 3 }],
+        [{ retentionMs: 10 * DAY }],
+        [{ vacuum: false, maxDays: 1.5 }],
+      )
       .map((args) => ({ k: 'archiveLogs' as const, args }));
   }
   const retentionArb = fc.oneof(
@@ -480,7 +556,14 @@ function archiveArb(ctx: Ctx): fc.Arbitrary<Op> {
           { weight: 1, arbitrary: fc.constantFrom(1.5, NaN, -1, -0, Infinity) },
         );
   return fc
-    .tuple(retentionArb, fc.integer({ min: -2, max: ctx.span + 2 }), fc.integer({ min: 0, max: DAY - 1 }), maxDaysArb, fc.constantFrom(undefined, undefined, undefined, false, true), fc.boolean())
+    .tuple(
+      retentionArb,
+      fc.integer({ min: -2, max: ctx.span + 2 }),
+      fc.integer({ min: 0, max: DAY - 1 }),
+      maxDaysArb,
+      fc.constantFrom(undefined, undefined, undefined, false, true),
+      fc.boolean(),
+    )
     .map(([retentionMs, d, ms, maxDays, vacuum, reverse]) => {
       // The retention boundary (now - retention) lands on or near the scenario's days.
       const now = ctx.base + d * DAY + ms + (retentionMs ?? 30 * DAY);
@@ -496,10 +579,22 @@ function archiveArb(ctx: Ctx): fc.Arbitrary<Op> {
 // Blobs
 
 const contentArb: fc.Arbitrary<Content> = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom<Content>({ kind: 'string', s: '' }, { kind: 'string', s: 'hello' }, { kind: 'string', s: 'héllo 🙂' }, { kind: 'string', s: 'lone \ud800 surrogate' }, { kind: 'string', s: 'a\u0000b' }) },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom<Content>(
+      { kind: 'string', s: '' },
+      { kind: 'string', s: 'hello' },
+      { kind: 'string', s: 'héllo 🙂' },
+      { kind: 'string', s: 'lone \ud800 surrogate' },
+      { kind: 'string', s: 'a\u0000b' },
+    ),
+  },
   { weight: 2, arbitrary: strArb.map((s): Content => ({ kind: 'string', s })) },
   { weight: 2, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b): Content => ({ kind: 'buffer', bytes: [...b] })) },
-  { weight: 2, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b): Content => ({ kind: 'uint8array', bytes: [...b] })) },
+  {
+    weight: 2,
+    arbitrary: fc.uint8Array({ maxLength: 64 }).map((b): Content => ({ kind: 'uint8array', bytes: [...b] })),
+  },
   {
     weight: 2,
     arbitrary: fc
@@ -543,7 +638,24 @@ export function materialize(c: Content): string | Uint8Array {
   }
 }
 
-const TRIM = [' ', '\t', '\n', '\r', '\v', '\f', '\u00a0', '\u1680', '\u2000', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff'];
+const TRIM = [
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\v',
+  '\f',
+  '\u00a0',
+  '\u1680',
+  '\u2000',
+  '\u200a',
+  '\u2028',
+  '\u2029',
+  '\u202f',
+  '\u205f',
+  '\u3000',
+  '\ufeff',
+];
 const NOT_TRIM = ['\u0085', '\u180e', '\u200b', '\u0000', 'x'];
 
 const hashArb: fc.Arbitrary<string> = fc
@@ -587,15 +699,43 @@ export const msArb: fc.Arbitrary<number> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.constantFrom(
-      0, -0, -0.5, 0.5, -1, 1, 8.64e15, -8.64e15, 8.64e15 + 1, -8.64e15 - 1, 8.64e15 + 0.5, NaN, Infinity, -Infinity,
-      Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 53, 253402300799999, 253402300800000,
-      -62167219200000, -62167219200001, -59011459200000, -59011459200001, DAY, DAY - 1, -DAY, 1e21,
+      0,
+      -0,
+      -0.5,
+      0.5,
+      -1,
+      1,
+      8.64e15,
+      -8.64e15,
+      8.64e15 + 1,
+      -8.64e15 - 1,
+      8.64e15 + 0.5,
+      NaN,
+      Infinity,
+      -Infinity,
+      Number.MAX_VALUE,
+      -Number.MAX_VALUE,
+      Number.MIN_VALUE,
+      2 ** 53,
+      253402300799999,
+      253402300800000,
+      -62167219200000,
+      -62167219200001,
+      -59011459200000,
+      -59011459200001,
+      DAY,
+      DAY - 1,
+      -DAY,
+      1e21,
     ),
   },
 );
 
 export const dayArb: fc.Arbitrary<string> = fc.oneof(
-  { weight: 4, arbitrary: msArb.filter((m) => Math.abs(m) <= 8.64e15).map((m) => new Date(m).toISOString().slice(0, 10)) },
+  {
+    weight: 4,
+    arbitrary: msArb.filter((m) => Math.abs(m) <= 8.64e15).map((m) => new Date(m).toISOString().slice(0, 10)),
+  },
   {
     weight: 3,
     arbitrary: fc
@@ -605,10 +745,37 @@ export const dayArb: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.constantFrom(
-      '2024-02-29', '2023-02-29', '1900-02-29', '2000-02-29', '0100-01-01', '0099-12-31', '0000-01-01', '9999-12-31',
-      '1970-01-01', '1969-12-31', '+010000-01', '-000001-12', '+275760-09', '-271821-04', '2024-1-01', '2024-01-1',
-      '2024-01-01 ', ' 2024-01-01', '2024-01-01\n', '2024/01/01', '20240101', '', '２０２４-01-01', '٢٠٢٤-01-01',
-      '2024-01-01T00:00:00Z', 'abcd-ef-gh', '2024-13-01', '2024-00-10', '2024-01-00', '2024-04-31', '1582-10-10',
+      '2024-02-29',
+      '2023-02-29',
+      '1900-02-29',
+      '2000-02-29',
+      '0100-01-01',
+      '0099-12-31',
+      '0000-01-01',
+      '9999-12-31',
+      '1970-01-01',
+      '1969-12-31',
+      '+010000-01',
+      '-000001-12',
+      '+275760-09',
+      '-271821-04',
+      '2024-1-01',
+      '2024-01-1',
+      '2024-01-01 ',
+      ' 2024-01-01',
+      '2024-01-01\n',
+      '2024/01/01',
+      '20240101',
+      '',
+      '２０２４-01-01',
+      '٢٠٢٤-01-01',
+      '2024-01-01T00:00:00Z',
+      'abcd-ef-gh',
+      '2024-13-01',
+      '2024-00-10',
+      '2024-01-00',
+      '2024-04-31',
+      '1582-10-10',
     ),
   },
   { weight: 1, arbitrary: strArb },
@@ -641,12 +808,19 @@ function foreignRowArb(ctx: Ctx): fc.Arbitrary<Op> {
       [sql(`X'${hexOf('{"type":"x"}')}'`), [runId, ts]],
       // Bytes that are not UTF-8.
       [sql(`CAST(X'${hexOf('{"type":"')}ff${hexOf('"}')}' AS TEXT)`), [runId, ts]],
-      [sql(`CAST(X'${hexOf('{"role":"r","content":"')}c3${hexOf('"}')}' AS TEXT)`, "'workflow'", "'thread_workflow_message'"), [runId, ts]],
+      [
+        sql(
+          `CAST(X'${hexOf('{"role":"r","content":"')}c3${hexOf('"}')}' AS TEXT)`,
+          "'workflow'",
+          "'thread_workflow_message'",
+        ),
+        [runId, ts],
+      ],
       // A NUL inside TEXT.
       [sql(`CAST(X'${hexOf('{"type":"x"}')}00${hexOf('junk')}' AS TEXT)`), [runId, ts]],
-      [sql("'{\"type\":\"y\"}'", `CAST(X'${hexOf('work')}00${hexOf('flow')}' AS TEXT)`), [runId, ts]],
+      [sql('\'{"type":"y"}\'', `CAST(X'${hexOf('work')}00${hexOf('flow')}' AS TEXT)`), [runId, ts]],
       // A BLOB where a text column is expected.
-      [sql("'{\"type\":\"z\"}'", `X'${hexOf('workflow')}'`), [runId, ts]],
+      [sql('\'{"type":"z"}\'', `X'${hexOf('workflow')}'`), [runId, ts]],
     ];
     const [s, params] = rows[which];
     return { k: 'foreignRow' as const, sql: s, params };
@@ -658,16 +832,30 @@ function outsideArb(ctx: Ctx): fc.Arbitrary<Op> {
   const run = runArb(ctx);
   const bad = (arg: string, op: Op): Op => ({ k: 'outside', op, arg });
   return fc.oneof(
-    fc.tuple(entry, fc.constantFrom(NaN, Infinity, -Infinity, 8.64e15 + 1, -1e16, 1e300)).map(([e, t]) => bad('entry.timestamp', { k: 'append', entry: { ...e, timestamp: t } })),
+    fc
+      .tuple(entry, fc.constantFrom(NaN, Infinity, -Infinity, 8.64e15 + 1, -1e16, 1e300))
+      .map(([e, t]) => bad('entry.timestamp', { k: 'append', entry: { ...e, timestamp: t } })),
     entry.map((e) => bad('entry.source', { k: 'append', entry: { ...e, source: 5 } })),
     entry.map((e) => bad('entry.type', { k: 'append', entry: { ...e, type: true } })),
     entry.map((e) => bad('entry.refId', { k: 'append', entry: { ...e, refId: undefined } })),
     entry.map((e) => bad('entry.payload', { k: 'append', entry: { ...e, payload: { a: 1 } } })),
-    fc.tuple(entry, run).map(([e, r]) => bad('run.status', { k: 'upsertWorkflowRun', entry: e, run: { ...r, status: 'bogus' } })),
-    fc.tuple(entry, run).map(([e, r]) => bad('run.exitCode', { k: 'appendWithWorkflowUpdate', entry: e, run: { ...r, exitCode: undefined } })),
-    fc.tuple(entry, run).map(([e, r]) => bad('run.exitCode', { k: 'upsertWorkflowRun', entry: e, run: { ...r, exitCode: 2 ** 60 } })),
-    fc.tuple(entry, run).map(([e, r]) => bad('run.timestamp', { k: 'upsertWorkflowRun', entry: e, run: { ...r, timestamp: Infinity } })),
-    fc.tuple(entry, run).map(([e, r]) => bad('entry.timestamp', { k: 'upsertWorkflowRun', entry: { ...e, timestamp: NaN }, run: r })),
+    fc
+      .tuple(entry, run)
+      .map(([e, r]) => bad('run.status', { k: 'upsertWorkflowRun', entry: e, run: { ...r, status: 'bogus' } })),
+    fc
+      .tuple(entry, run)
+      .map(([e, r]) =>
+        bad('run.exitCode', { k: 'appendWithWorkflowUpdate', entry: e, run: { ...r, exitCode: undefined } }),
+      ),
+    fc
+      .tuple(entry, run)
+      .map(([e, r]) => bad('run.exitCode', { k: 'upsertWorkflowRun', entry: e, run: { ...r, exitCode: 2 ** 60 } })),
+    fc
+      .tuple(entry, run)
+      .map(([e, r]) => bad('run.timestamp', { k: 'upsertWorkflowRun', entry: e, run: { ...r, timestamp: Infinity } })),
+    fc
+      .tuple(entry, run)
+      .map(([e, r]) => bad('entry.timestamp', { k: 'upsertWorkflowRun', entry: { ...e, timestamp: NaN }, run: r })),
     fc.constant(bad('value', { k: 'setMeta', key: 'k1', value: 5 as unknown as string })),
     fc.constant(bad('value', { k: 'setMeta', key: 'k1', value: null as unknown as string })),
     fc.constant(bad('key', { k: 'getMeta', key: 7 as unknown as string })),
@@ -706,7 +894,8 @@ type W = { weight: number; arbitrary: fc.Arbitrary<Op> };
 export function opArb(ctx: Ctx): fc.Arbitrary<Op> {
   const p = ctx.profile;
   // Weights in tenths (fast-check wants integers).
-  const w = (base: number, boost: Profile[] = [], factor = 3) => Math.round(10 * (boost.includes(p) ? base * factor : base));
+  const w = (base: number, boost: Profile[] = [], factor = 3) =>
+    Math.round(10 * (boost.includes(p) ? base * factor : base));
   const runId = runIdArb;
   const ops: W[] = [
     { weight: w(30, ['archive', 'query']), arbitrary: entryArb(ctx).map((entry) => ({ k: 'append' as const, entry })) },
@@ -714,43 +903,84 @@ export function opArb(ctx: Ctx): fc.Arbitrary<Op> {
     {
       weight: w(8, ['workflow']),
       arbitrary: fc
-        .tuple(fc.constantFrom('upsertWorkflowRun' as const, 'appendWithWorkflowUpdate' as const), entryArb(ctx), runArb(ctx))
+        .tuple(
+          fc.constantFrom('upsertWorkflowRun' as const, 'appendWithWorkflowUpdate' as const),
+          entryArb(ctx),
+          runArb(ctx),
+        )
         .map(([k, entry, run]) => ({ k, entry, run })),
     },
     { weight: w(10, ['query']), arbitrary: queryArb(ctx) },
     { weight: w(3), arbitrary: metaKeyArb.map((key) => ({ k: 'getMeta' as const, key })) },
-    { weight: w(3), arbitrary: fc.tuple(metaKeyArb, strArb).map(([key, value]) => ({ k: 'setMeta' as const, key, value })) },
-    { weight: w(1, ['archive']), arbitrary: watermarkArb(ctx).map((value) => ({ k: 'setMeta' as const, key: 'archived_up_to', value })) },
+    {
+      weight: w(3),
+      arbitrary: fc.tuple(metaKeyArb, strArb).map(([key, value]) => ({ k: 'setMeta' as const, key, value })),
+    },
+    {
+      weight: w(1, ['archive']),
+      arbitrary: watermarkArb(ctx).map((value) => ({ k: 'setMeta' as const, key: 'archived_up_to', value })),
+    },
     { weight: w(1), arbitrary: fc.constant<Op>({ k: 'getMeta', key: 'archived_up_to' }) },
     { weight: w(3, ['workflow']), arbitrary: runId.map((r) => ({ k: 'getWorkflowRun' as const, runId: r })) },
     {
       weight: w(2, ['workflow']),
       arbitrary: fc
-        .oneof(fc.constant<unknown[]>([]), fc.constant<unknown[]>([undefined]), fc.constant<unknown[]>([null]), fc.constantFrom(...WORKFLOWS).map((n) => [n]))
+        .oneof(
+          fc.constant<unknown[]>([]),
+          fc.constant<unknown[]>([undefined]),
+          fc.constant<unknown[]>([null]),
+          fc.constantFrom(...WORKFLOWS).map((n) => [n]),
+        )
         .map((args) => ({ k: 'getActiveWorkflowRuns' as const, args })),
     },
     {
       weight: w(2, ['workflow']),
-      arbitrary: fc.oneof(fc.constant(null), fc.constantFrom(...WORKFLOWS)).map((name) => ({ k: 'getAllWorkflowRuns' as const, name })),
+      arbitrary: fc
+        .oneof(fc.constant(null), fc.constantFrom(...WORKFLOWS))
+        .map((name) => ({ k: 'getAllWorkflowRuns' as const, name })),
     },
     {
       weight: w(8, ['thread']),
       arbitrary: fc
-        .tuple(fc.constantFrom('getTriggerPayload' as const, 'getThreadEvents' as const, 'getThreadMessages' as const, 'getThreadRoundCount' as const), runId)
+        .tuple(
+          fc.constantFrom(
+            'getTriggerPayload' as const,
+            'getThreadEvents' as const,
+            'getThreadMessages' as const,
+            'getThreadRoundCount' as const,
+          ),
+          runId,
+        )
         .map(([k, r]) => ({ k, runId: r })),
     },
-    { weight: w(4, ['thread']), arbitrary: fc.tuple(runId, roundsParamsArb).map(([r, params]) => ({ k: 'getThreadRounds' as const, runId: r, params })) },
+    {
+      weight: w(4, ['thread']),
+      arbitrary: fc
+        .tuple(runId, roundsParamsArb)
+        .map(([r, params]) => ({ k: 'getThreadRounds' as const, runId: r, params })),
+    },
     { weight: w(2, ['archive', 'extreme'], 4), arbitrary: archiveArb(ctx) },
     { weight: w(1), arbitrary: fc.constant<Op>({ k: 'reopen' }) },
-    { weight: w(0.5), arbitrary: fc.integer({ min: 1, max: 4 }).map((closedFor) => ({ k: 'close' as const, closedFor })) },
+    {
+      weight: w(0.5),
+      arbitrary: fc.integer({ min: 1, max: 4 }).map((closedFor) => ({ k: 'close' as const, closedFor })),
+    },
     { weight: w(0.5), arbitrary: foreignRowArb(ctx) },
     {
       weight: w(0.5, ['workflow']),
       arbitrary: fc
-        .tuple(fc.constantFrom(...RUN_IDS), fc.constantFrom<unknown>('bogus', 'STARTED', 'started ', 5, 5.5, Buffer.from([1, 2])))
+        .tuple(
+          fc.constantFrom(...RUN_IDS),
+          fc.constantFrom<unknown>('bogus', 'STARTED', 'started ', 5, 5.5, Buffer.from([1, 2])),
+        )
         .map(([r, status]) => ({ k: 'foreignStatus' as const, runId: r, status })),
     },
-    { weight: w(0.3), arbitrary: fc.constantFrom('k1', 'archived_up_to').map((key) => ({ k: 'foreignMeta' as const, key, hex: '0102' })) },
+    {
+      weight: w(0.3),
+      arbitrary: fc
+        .constantFrom('k1', 'archived_up_to')
+        .map((key) => ({ k: 'foreignMeta' as const, key, hex: '0102' })),
+    },
     { weight: w(1, ['blob'], 10), arbitrary: contentArb.map((content) => ({ k: 'blobWrite' as const, content })) },
     {
       weight: w(1.5, ['blob'], 10),
@@ -760,7 +990,9 @@ export function opArb(ctx: Ctx): fc.Arbitrary<Op> {
     },
     {
       weight: w(0.1, ['blob'], 20),
-      arbitrary: fc.tuple(contentArb, fc.uint8Array({ maxLength: 8 })).map(([content, g]) => ({ k: 'blobTamper' as const, content, garbage: [...g] })),
+      arbitrary: fc
+        .tuple(contentArb, fc.uint8Array({ maxLength: 8 }))
+        .map(([content, g]) => ({ k: 'blobTamper' as const, content, garbage: [...g] })),
     },
     { weight: w(1), arbitrary: dayCallArb().map(({ fn, args }) => ({ k: 'day' as const, fn, args })) },
     { weight: w(1), arbitrary: outsideArb(ctx) },

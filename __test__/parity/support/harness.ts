@@ -2,15 +2,24 @@
 // against ours, side by side, in two directories of their own, and compares every result, the
 // final tables, the archive files and the blob trees.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import fc from 'fast-check';
 import * as reference from '@uncaged/nerve-store';
+import fc from 'fast-check';
 import { canon, capture, codeAdded, errorView, type Outcome, showOutcome } from './canon';
-import { contentBytes, ctxArb, type Ctx, materialize, type Op, opArb, type Profile, RUN_IDS } from './gen';
+import { type Ctx, contentBytes, ctxArb, materialize, type Op, opArb, type Profile, RUN_IDS } from './gen';
 import { divergence, stats } from './stats';
 
 const require = createRequire(import.meta.url);
@@ -59,7 +68,10 @@ export function dumpDb(file: string): string {
     for (const p of ['journal_mode', 'page_size', 'auto_vacuum', 'encoding', 'user_version', 'application_id']) {
       out.push(`${p}=${canon(db.prepare(`PRAGMA ${p}`).get())}`);
     }
-    const master = db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name').all() as { type: string; name: string }[];
+    const master = db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name').all() as {
+      type: string;
+      name: string;
+    }[];
     out.push(`master=${canon(master)}`);
     for (const { name } of master.filter((m) => m.type === 'table')) {
       const cols = (db.prepare(`PRAGMA table_info("${name}")`).all() as { name: string }[]).map((c) => c.name);
@@ -164,7 +176,8 @@ function withDb<T>(file: string, fn: (db: DatabaseSync) => T): T {
  * names `arg` (`The "entry.source" argument ...`, `The argument 'run.status' ...`).
  */
 export function refusedNaming(err: unknown, arg: string): boolean {
-  const refused = (err instanceof TypeError || err instanceof RangeError) && typeof (err as { code?: unknown }).code === 'string';
+  const refused =
+    (err instanceof TypeError || err instanceof RangeError) && typeof (err as { code?: unknown }).code === 'string';
   return refused && (err.message.includes(`"${arg}"`) || err.message.includes(`'${arg}'`));
 }
 
@@ -195,7 +208,8 @@ function aroundFirstDifference(a: string, b: string, width = 300): [string, stri
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   const from = Math.max(0, i - width);
-  const cut = (s: string) => `${from > 0 ? `...(${from} chars) ` : ''}${s.slice(from, i + width)}${s.length > i + width ? ` ...(${s.length} chars)` : ''}`;
+  const cut = (s: string) =>
+    `${from > 0 ? `...(${from} chars) ` : ''}${s.slice(from, i + width)}${s.length > i + width ? ` ...(${s.length} chars)` : ''}`;
   return [cut(a), cut(b)];
 }
 
@@ -242,7 +256,15 @@ export class Scenario {
     stats.comparisons += 1;
     if (process.env.PARITY_DEBUG) {
       const v = r.ok ? r.value : undefined;
-      const shape = !r.ok ? `throw ${errorView(r.error).message.slice(0, 40)}` : Array.isArray(v) ? (v.length ? 'non-empty' : 'empty') : v === null ? 'null' : typeof v;
+      const shape = !r.ok
+        ? `throw ${errorView(r.error).message.slice(0, 40)}`
+        : Array.isArray(v)
+          ? v.length
+            ? 'non-empty'
+            : 'empty'
+          : v === null
+            ? 'null'
+            : typeof v;
       debugCounts.set(`${what} -> ${shape}`, (debugCounts.get(`${what} -> ${shape}`) ?? 0) + 1);
     }
     const a = this.norm(rSide, r);
@@ -254,7 +276,11 @@ export class Scenario {
   }
 
   both(what: string, fn: (side: Side) => unknown): void {
-    this.compare(what, capture(() => fn(this.ref)), capture(() => fn(this.ours)));
+    this.compare(
+      what,
+      capture(() => fn(this.ref)),
+      capture(() => fn(this.ours)),
+    );
   }
 
   run(): void {
@@ -274,26 +300,36 @@ export class Scenario {
   private step(op: Op): void {
     switch (op.k) {
       case 'reopen':
-        return this.reopen();
+        this.reopen();
+        return;
       case 'close':
         if (this.closedLeft > 0) return;
         this.both('close()', (s) => s.store!.close());
         this.closedLeft = op.closedFor + 1;
         return;
       case 'foreignRow':
-        return this.offline(() => {
-          for (const s of [this.ref, this.ours]) withDb(s.dbPath, (db) => db.prepare(op.sql).run(...(op.params as any[])));
+        this.offline(() => {
+          for (const s of [this.ref, this.ours])
+            withDb(s.dbPath, (db) => db.prepare(op.sql).run(...(op.params as any[])));
         });
+        return;
       case 'foreignStatus':
-        return this.foreignStatus(op.runId, op.status);
+        this.foreignStatus(op.runId, op.status);
+        return;
       case 'foreignMeta':
-        return this.foreignMeta(op.key, op.hex);
+        this.foreignMeta(op.key, op.hex);
+        return;
       case 'blobTamper':
-        return this.blobTamper(op.content, op.garbage);
+        this.blobTamper(op.content, op.garbage);
+        return;
       case 'outside':
-        return this.outside(op.op, op.arg);
+        this.outside(op.op, op.arg);
+        return;
       default: {
-        if (op.k === 'query' && unusualLimit(op.args[0])) return this.refusable(op, 'filter.limit');
+        if (op.k === 'query' && unusualLimit(op.args[0])) {
+          this.refusable(op, 'filter.limit');
+          return;
+        }
         this.both(op.k, (s) => apply(s, op));
         if (op.k === 'archiveLogs') this.checkArchives();
       }
@@ -334,10 +370,18 @@ export class Scenario {
     let before: ({ h: string } | undefined)[] = [];
     this.offline(() => {
       before = [this.ref, this.ours].map((s) =>
-        withDb(s.dbPath, (db) => db.prepare('SELECT hex(status) AS h FROM workflow_runs WHERE run_id = ?').get(runId) as { h: string } | undefined),
+        withDb(
+          s.dbPath,
+          (db) =>
+            db.prepare('SELECT hex(status) AS h FROM workflow_runs WHERE run_id = ?').get(runId) as
+              | { h: string }
+              | undefined,
+        ),
       );
       for (const s of [this.ref, this.ours]) {
-        withDb(s.dbPath, (db) => db.prepare('UPDATE workflow_runs SET status = ? WHERE run_id = ?').run(status as any, runId));
+        withDb(s.dbPath, (db) =>
+          db.prepare('UPDATE workflow_runs SET status = ? WHERE run_id = ?').run(status as any, runId),
+        );
       }
     });
     this.both('getWorkflowRun after a foreign status', (s) => s.store!.getWorkflowRun(runId));
@@ -346,7 +390,10 @@ export class Scenario {
     this.offline(() => {
       [this.ref, this.ours].forEach((s, i) => {
         const b = before[i];
-        if (b) withDb(s.dbPath, (db) => db.prepare(`UPDATE workflow_runs SET status = CAST(X'${b.h}' AS TEXT) WHERE run_id = ?`).run(runId));
+        if (b)
+          withDb(s.dbPath, (db) =>
+            db.prepare(`UPDATE workflow_runs SET status = CAST(X'${b.h}' AS TEXT) WHERE run_id = ?`).run(runId),
+          );
       });
     });
   }
@@ -355,17 +402,29 @@ export class Scenario {
     let before: ({ h: string; t: string } | undefined)[] = [];
     this.offline(() => {
       before = [this.ref, this.ours].map((s) =>
-        withDb(s.dbPath, (db) => db.prepare('SELECT hex(value) AS h, typeof(value) AS t FROM meta WHERE key = ?').get(key) as { h: string; t: string } | undefined),
+        withDb(
+          s.dbPath,
+          (db) =>
+            db.prepare('SELECT hex(value) AS h, typeof(value) AS t FROM meta WHERE key = ?').get(key) as
+              | { h: string; t: string }
+              | undefined,
+        ),
       );
       for (const s of [this.ref, this.ours]) {
         withDb(s.dbPath, (db) =>
-          db.prepare(`INSERT INTO meta (key, value) VALUES (?, X'${hex}') ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key),
+          db
+            .prepare(
+              `INSERT INTO meta (key, value) VALUES (?, X'${hex}') ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+            )
+            .run(key),
         );
       }
     });
     this.both(`getMeta(${key}) of a BLOB value`, (s) => s.store!.getMeta(key));
     if (key === 'archived_up_to') {
-      this.both('archiveLogs with a BLOB watermark', (s) => s.store!.archiveLogs({ now: this.info.ctx.base, retentionMs: 0 }));
+      this.both('archiveLogs with a BLOB watermark', (s) =>
+        s.store!.archiveLogs({ now: this.info.ctx.base, retentionMs: 0 }),
+      );
       this.checkArchives();
     }
     this.offline(() => {
@@ -373,7 +432,10 @@ export class Scenario {
         const b = before[i];
         withDb(s.dbPath, (db) => {
           if (!b) db.prepare('DELETE FROM meta WHERE key = ?').run(key);
-          else db.prepare(`UPDATE meta SET value = ${b.t === 'text' ? `CAST(X'${b.h}' AS TEXT)` : `X'${b.h}'`} WHERE key = ?`).run(key);
+          else
+            db.prepare(
+              `UPDATE meta SET value = ${b.t === 'text' ? `CAST(X'${b.h}' AS TEXT)` : `X'${b.h}'`} WHERE key = ?`,
+            ).run(key);
         });
       });
     });
@@ -455,7 +517,12 @@ export class Scenario {
       const expected = ids.map((id) => `${lines.get(id)}\n`).join('');
       const got = readFileSync(join(oDir, f), 'utf8');
       stats.comparisons += 1;
-      if (got !== expected) this.mismatch(`archive file ${f} (expected: union of every archived line)`, JSON.stringify(expected), JSON.stringify(got));
+      if (got !== expected)
+        this.mismatch(
+          `archive file ${f} (expected: union of every archived line)`,
+          JSON.stringify(expected),
+          JSON.stringify(got),
+        );
     }
   }
 

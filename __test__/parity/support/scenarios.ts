@@ -13,7 +13,7 @@ const OPS = Number(process.env.PARITY_OPS ?? 600);
 export function defineScenarios(file: string, part: 0 | 1): void {
   const only = process.env.PARITY_SEEDS?.split(',').map(Number);
   const seeds = Array.from({ length: SCENARIOS }, (_, i) => i + 1)
-    .filter((s) => (s % 2) === part)
+    .filter((s) => s % 2 === part)
     .filter((s) => !only || only.includes(s));
   describe(`randomized parity (${file})`, () => {
     afterAll(() => {

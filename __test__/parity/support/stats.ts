@@ -43,7 +43,9 @@ function line(label: string, s: Stats): string {
     if (detail) g[1].push(`${detail}=${n}`);
     groups.set(group, g);
   }
-  const kinds = [...groups].map(([g, [n, details]]) => `${g}=${n}${details.length ? ` (${details.join(', ')})` : ''}`).join('; ');
+  const kinds = [...groups]
+    .map(([g, [n, details]]) => `${g}=${n}${details.length ? ` (${details.join(', ')})` : ''}`)
+    .join('; ');
   return (
     `[parity] ${label}: spec files=${s.files} scenarios=${s.scenarios} operations=${s.operations} ` +
     `comparisons=${s.comparisons} allowed divergences: ${kinds || 'none'}`
@@ -56,7 +58,12 @@ export function reportStats(file: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${file}.json`), JSON.stringify(stats));
   const all = readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Stats);
-  const specs = readdirSync(join(dirname(fileURLToPath(import.meta.url)), '..')).filter((f) => f.endsWith('.spec.ts')).length;
-  const label = all.length >= specs ? `TOTAL over all ${specs} parity spec files` : `sum over the ${all.length} of ${specs} parity spec files finished so far`;
+  const specs = readdirSync(join(dirname(fileURLToPath(import.meta.url)), '..')).filter((f) =>
+    f.endsWith('.spec.ts'),
+  ).length;
+  const label =
+    all.length >= specs
+      ? `TOTAL over all ${specs} parity spec files`
+      : `sum over the ${all.length} of ${specs} parity spec files finished so far`;
   process.stdout.write(`${line(file, stats)}\n${line(label, merge(all))}\n`);
 }

@@ -24,15 +24,8 @@ function dataDir(root) {
   };
 }
 
-/** Whether a file name is a day file (`YYYY-MM-DD.jsonl`); temporary files are not. */
-function isDayFile(name) {
-  return name.endsWith(names.dayFileSuffix) && !name.startsWith(names.tempPrefix);
-}
-
 module.exports = {
   archiveDirFor,
   dataDir,
-  isDayFile,
-  DAY_FILE_SUFFIX: names.dayFileSuffix,
   TEMP_PREFIX: names.tempPrefix,
 };

@@ -16,8 +16,8 @@ const {
   CliError,
   EXIT,
 } = require('../util');
+const { TEMP_PREFIX } = require('../../lib/layout');
 
-const TMP_RE = /^\.tmp\./;
 const SHARD_RE = /^[0-9a-f]{2}$/;
 const DEFAULT_OLDER_THAN = '1h';
 
@@ -29,7 +29,7 @@ function tmpIn(dir) {
     if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [];
     throw e;
   }
-  return entries.filter((d) => d.isFile() && TMP_RE.test(d.name)).map((d) => path.join(dir, d.name));
+  return entries.filter((d) => d.isFile() && d.name.startsWith(TEMP_PREFIX)).map((d) => path.join(dir, d.name));
 }
 
 /**

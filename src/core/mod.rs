@@ -27,7 +27,7 @@ pub use durable_fs::{create_dirs, TEMP_PREFIX};
 pub use error::{Error, ErrorKind, Result};
 pub use group_commit::GroupCommit;
 pub use js_value::MAX_SAFE_INTEGER;
-pub use layout::{ARCHIVE_DIR, BLOBS_DIR, DAY_FILE_SUFFIX, DB_FILE};
+pub use layout::{ARCHIVE_DIR, BLOBS_DIR, DB_FILE};
 pub use log_store::{
     check_limit, lock, LogQuery, LogRow, LogStore, Member, NewEntry, RunUpdate, SharedStore, WorkflowRunRow,
     WorkflowRunStatus,

@@ -13,8 +13,6 @@ pub struct DataLayout {
     pub archive_dir: Vec<String>,
     /// The blob store's root inside a data directory.
     pub blobs_dir: String,
-    /// What follows the day in a day file's name.
-    pub day_file_suffix: String,
     /// What every temporary file of a write in progress starts with.
     pub temp_prefix: String,
 }
@@ -25,7 +23,6 @@ pub fn data_layout() -> DataLayout {
         db_file: core::DB_FILE.into(),
         archive_dir: core::ARCHIVE_DIR.iter().map(|s| (*s).into()).collect(),
         blobs_dir: core::BLOBS_DIR.into(),
-        day_file_suffix: core::DAY_FILE_SUFFIX.into(),
         temp_prefix: core::TEMP_PREFIX.into(),
     }
 }

@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const DROPIN = '__test__/dropin/**/*.spec.ts';
-const DROPIN_SETUP = ['__test__/dropin/implementation.setup.ts'];
+const YIELD_SETUP = '__test__/support/yield.setup.ts';
+const DROPIN_SETUP = [YIELD_SETUP, '__test__/dropin/implementation.setup.ts'];
 
 // Three projects. Every spec outside __test__/dropin runs once ("main"). The drop-in spec is
 // written against `@uncaged/nerve-store` only and runs twice, unchanged: once against the
@@ -21,6 +22,7 @@ export default defineConfig({
         test: {
           name: 'main',
           include: ['__test__/**/*.spec.ts'],
+          setupFiles: [YIELD_SETUP],
           exclude: ['**/node_modules/**', DROPIN],
         },
       },

@@ -70,7 +70,12 @@ fn collect(v: &serde_json::Value, out: &mut String) {
 
 fn search(index: &mut SearchIndex, text: &str, opts: &SearchOptions) -> (Vec<i64>, Option<i64>) {
     let mut ids = Vec::new();
-    let next = index.search_each(text, opts, |row, _| Ok(ids.push(row.get(0)?))).unwrap();
+    let next = index
+        .search_each(text, opts, |row, _| {
+            ids.push(row.get(0)?);
+            Ok(())
+        })
+        .unwrap();
     (ids, next)
 }
 

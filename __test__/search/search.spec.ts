@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LogEntry } from '../../index.mjs';
+import type { ExtendedLogStore, LogEntry } from '../../index.mjs';
 import { openStore } from '../native/helpers';
 import { matches, rowTokens } from './truth';
 
@@ -57,7 +57,7 @@ function seeded(n = 2_000) {
   return { store, dbPath, truth };
 }
 
-type Store = ReturnType<typeof openStore>['store'] & { search: Function; searchAsync: Function };
+type Store = ExtendedLogStore;
 
 function allPages(store: Store, text: string, options: Record<string, unknown> = {}): number[] {
   const ids: number[] = [];

@@ -150,7 +150,39 @@ export type ExtendedLogStore = LogStore & {
    * rows are listed too: the archive counts them toward `maxDays`.
    */
   archivePlan: (options?: ArchiveLogsOptions) => ArchivePlanDay[];
+  /**
+   * Full-text search of the hot rows (not the archive): every word of `text` must occur in the
+   * payload's string values, its text, `source`, `type` or `refId` (case and accents ignored, CJK
+   * found inside running text). Unseen rows are indexed first, into `<name>.search.db` beside
+   * the database. Newest first by default; pass `next` back as `options.before` for the next page.
+   * Invalid `syntax: 'fts'` queries throw an Error with code `ERR_SEARCH_SYNTAX`.
+   */
+  search: (text: string, options?: SearchOptions) => SearchResult;
+  /** {@link ExtendedLogStore.search} on the thread pool. */
+  searchAsync: (text: string, options?: SearchOptions) => Promise<SearchResult>;
+  /**
+   * Indexes every row not indexed yet, a step at a time off the JavaScript thread, calling
+   * `onProgress` after each step (a search does this by itself; this shows progress).
+   */
+  buildSearchIndex: (options?: {
+    onProgress?: (progress: { indexed: number; total: number }) => void;
+  }) => Promise<{ indexed: number }>;
 };
+
+export type SearchOptions = Pick<LogQuery, 'source' | 'type' | 'refId' | 'since' | 'until'> & {
+  /** Rows per page, 1 to 10000 (default 100). */
+  limit?: number;
+  /** The `next` of the previous page (same text, options and order). */
+  before?: number | null;
+  /** `'time'`: newest first (default); `'rank'`: best bm25 match first. */
+  order?: 'time' | 'rank';
+  /** `'plain'`: the words literally (default); `'fts'`: SQLite FTS5 query syntax. */
+  syntax?: 'plain' | 'fts';
+};
+
+/** A found row with about 60 characters of its payload text around the first match. */
+export type SearchEntry = LogEntry & { snippet: string };
+export type SearchResult = { entries: SearchEntry[]; next: number | null };
 
 /** One day of {@link ExtendedLogStore.archivePlan}. */
 export type ArchivePlanDay = { day: string; rowCount: number };

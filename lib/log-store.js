@@ -3,6 +3,7 @@ const { NativeLogStore } = require('./native');
 const { archiveDirFor } = require('./layout');
 const payloads = require('./thread-payloads');
 const { decodeRows } = require('./rows');
+const { searchMembers } = require('./search');
 const { ThreadCache, cloneJson } = require('./thread-cache');
 
 function copyMessage(m) {
@@ -149,6 +150,7 @@ function createLogStore(dbPath) {
     archivePlan(options) {
       return native.archivePlan(options);
     },
+    ...searchMembers(native, promised),
     close() {
       native.close();
       events.clear();

@@ -108,6 +108,11 @@ impl Error {
         Self::new(ErrorKind::Error, "ERR_INTERNAL", message)
     }
 
+    /// A plain `Error` with its own code (`ERR_SEARCH_SYNTAX`, ...).
+    pub fn coded(code: &'static str, message: String) -> Self {
+        Self::new(ErrorKind::Error, code, message)
+    }
+
     pub fn invalid_utc_day(message: String) -> Self {
         Self::new(ErrorKind::Error, "ERR_INVALID_UTC_DAY", message)
     }

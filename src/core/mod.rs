@@ -15,6 +15,7 @@ mod js_value;
 mod layout;
 mod log_store;
 mod row_batch;
+mod search;
 mod sql;
 mod stats;
 mod thread;
@@ -33,6 +34,10 @@ pub use log_store::{
     WorkflowRunStatus,
 };
 pub use row_batch::{LogRowBatch, TextChunk, COLUMNS, NULL_INDEX, SPECIAL};
+pub use search::{
+    check_cursor as check_search_cursor, check_limit as check_search_limit, index_path as search_index_path, Order,
+    SearchIndex, SearchOptions, Syntax, BATCH_ROWS as SEARCH_BATCH_ROWS,
+};
 pub use stats::{integrity_check, store_stats, StoreStats};
 pub use thread::{thread_rounds_wanted, PayloadDelta, RoundRow, ThreadList};
 

@@ -4,11 +4,12 @@ use super::args;
 use super::convert::{self, field, SqlJs};
 use super::errors::OrThrow;
 use super::rows::rows_value;
+use super::search::SharedSearch;
 use super::task::{self, Job};
 use super::values::{archive_value, delta_value, plan_array, round_array, run_array, run_object, Outcome};
 use crate::core::{
     archive_shared, lock, thread_rounds_wanted, GroupCommit, LogQuery, LogRowBatch, LogStore, Member, PayloadDelta,
-    Result, SharedStore, ThreadList,
+    Result, SearchIndex, SharedStore, ThreadList,
 };
 use napi::bindgen_prelude::{Array, AsyncTask, Env, Float64Array, Function, Object, Unknown};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
@@ -27,6 +28,9 @@ pub struct NativeLogStore {
     /// napi-rs refuses a `&mut self` call while a `queryAsync` task still borrows the object, which
     /// made `close()` and `appendAsync` fail with "cannot be borrowed mutably" during a query.
     group: Mutex<Option<GroupCommit>>,
+    /// The search index (see `search.rs`), behind its own lock: a search never waits for, nor
+    /// holds up, the store's other calls.
+    pub(super) search: SharedSearch,
 }
 
 fn query_rows(store: &SharedStore, q: &LogQuery) -> Result<LogRowBatch> {
@@ -80,7 +84,8 @@ impl NativeLogStore {
     pub fn new(env: Env, db_path: Unknown) -> napi::Result<Self> {
         let path = convert::path(db_path, "dbPath").or_throw(&env)?;
         let inner = LogStore::open(path).or_throw(&env)?;
-        Ok(NativeLogStore { store: Arc::new(Mutex::new(inner)), group: Mutex::new(None) })
+        let search = Arc::new(Mutex::new(SearchIndex::new(inner.path())));
+        Ok(NativeLogStore { store: Arc::new(Mutex::new(inner)), group: Mutex::new(None), search })
     }
 
     #[napi(catch_unwind)]
@@ -293,6 +298,7 @@ impl NativeLogStore {
         if let Some(mut group) = group {
             group.shutdown();
         }
+        self.search.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).close();
         self.inner().close().or_throw(&env)
     }
 }

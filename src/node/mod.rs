@@ -10,6 +10,7 @@ mod errors;
 mod layout;
 mod log_store;
 mod rows;
+mod search;
 mod stats;
 mod task;
 mod utc_day;

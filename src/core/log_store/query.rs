@@ -48,7 +48,7 @@ pub fn check_limit(limit: f64) -> Result<i64> {
     }
 }
 
-type Conds = Vec<(&'static str, Value)>;
+pub(crate) type Conds = Vec<(&'static str, Value)>;
 
 fn text(v: &Option<String>) -> Value {
     v.clone().map_or(Value::Null, Value::Text)
@@ -60,7 +60,7 @@ fn num(v: &Option<f64>) -> Value {
 
 impl LogQuery {
     /// Every condition of the filter, in the reference's order.
-    fn conds(&self) -> Conds {
+    pub(crate) fn conds(&self) -> Conds {
         let mut c = Vec::new();
         let fields =
             [(sql::WHERE_SOURCE, &self.source), (sql::WHERE_TYPE, &self.kind), (sql::WHERE_REF_ID, &self.ref_id)];

@@ -3,6 +3,7 @@
 //! condition strings from this module.
 
 pub mod schema;
+pub mod search;
 pub mod transaction;
 
 /// The columns of a log row, in the order `LogRow`, the archive lines and the row batch use.

@@ -1,0 +1,58 @@
+//! The search index's statements. They run on the index's own connection, where the index file is
+//! `main` and logs.db is attached as `log` (read only by these statements).
+
+/// The tokenizer's settings are part of the format: a change must bump `search::FORMAT`.
+pub const CREATE: &str = "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER); \
+     CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(text, content='', contentless_delete=1, \
+     tokenize='unicode61 remove_diacritics 2')";
+pub const DROP: &str = "DROP TABLE IF EXISTS search; DELETE FROM search_meta";
+pub const JOURNAL_WAL: &str = "PRAGMA journal_mode=WAL";
+/// A cache: losing the last transactions to a power cut costs a re-index of them, nothing more.
+pub const SYNC_NORMAL: &str = "PRAGMA synchronous=NORMAL";
+pub const ATTACH_LOGS: &str = "ATTACH DATABASE ?1 AS log";
+pub const GET_META: &str = "SELECT value FROM search_meta WHERE key = ?1";
+pub const SET_META: &str =
+    "INSERT INTO search_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+/// A write to the index file as the first statement, so a transaction holds the index's write lock
+/// before it reads anything (never upgrading a read, which could fail with SQLITE_BUSY_SNAPSHOT),
+/// and never takes logs.db's write lock (`BEGIN IMMEDIATE` would take it on every attached file).
+pub const TAKE_WRITE_LOCK: &str = "UPDATE search_meta SET value = value WHERE key = 'last_id'";
+/// The highest id `logs` ever gave out (kept by AUTOINCREMENT across deletes); lower than the
+/// index's last id only when logs.db was replaced.
+pub const LOG_SEQUENCE: &str = "SELECT seq FROM log.sqlite_sequence WHERE name = 'logs'";
+pub const ROWS_AFTER: &str =
+    "SELECT id, source, type, ref_id, payload FROM log.logs WHERE id > ?1 ORDER BY id ASC LIMIT ?2";
+pub const COUNT_AFTER: &str = "SELECT count(*) FROM log.logs WHERE id > ?1";
+pub const INSERT: &str = "INSERT INTO search (rowid, text) VALUES (?1, ?2)";
+pub const OPTIMIZE: &str = "INSERT INTO search (search) VALUES ('optimize')";
+
+/// The id span of a time window, from `idx_logs_timestamp` alone.
+pub fn id_span(conds: &[&str]) -> String {
+    let mut sql = String::from("SELECT min(id), max(id) FROM log.logs");
+    for (i, c) in conds.iter().enumerate() {
+        sql.push_str(if i == 0 { " WHERE " } else { " AND " });
+        sql.push_str(c);
+    }
+    sql
+}
+
+/// Hits joined with their rows (columns as `LogRow`), newest first or by bm25. The index drives the
+/// join (CROSS JOIN keeps it outermost), so rows the archive moved out simply drop out. Bound in
+/// order: the MATCH text, `rowid < ?`, `rowid >= ?`, `rowid <= ?`, each condition, the limit, and
+/// for `rank` the offset.
+pub fn select_hits(conds: &[&str], by_rank: bool) -> String {
+    let mut sql = String::from(
+        "SELECT l.id, l.source, l.type, l.ref_id, l.payload, l.timestamp FROM search CROSS JOIN log.logs AS l \
+         ON l.id = search.rowid WHERE search MATCH ? AND search.rowid < ? AND search.rowid >= ? AND search.rowid <= ?",
+    );
+    for c in conds {
+        sql.push_str(" AND l.");
+        sql.push_str(c);
+    }
+    sql.push_str(if by_rank {
+        " ORDER BY search.rank, search.rowid DESC LIMIT ? OFFSET ?"
+    } else {
+        " ORDER BY search.rowid DESC LIMIT ?"
+    });
+    sql
+}

@@ -1,0 +1,130 @@
+//! `search`, `searchAsync` and the index build steps: a second `#[napi] impl` block of
+//! `NativeLogStore`, converting options and results only (the rules are `crate::core::search`'s).
+
+use super::convert::{self, field};
+use super::errors::OrThrow;
+use super::log_store::NativeLogStore;
+use super::rows::rows_value;
+use super::task::{self, Job};
+use crate::core::{
+    check_search_cursor, check_search_limit, LogQuery, LogRowBatch, Order, Result, SearchIndex, SearchOptions, Syntax,
+    SEARCH_BATCH_ROWS,
+};
+use napi::bindgen_prelude::{AsyncTask, Env, JsObjectValue, JsValue, Null, Object, Unknown};
+use napi_derive::napi;
+use std::sync::{Arc, Mutex};
+
+/// Rows one `searchIndexStepAsync` indexes: a few transactions, so progress is reported often.
+const STEP_ROWS: usize = 10 * SEARCH_BATCH_ROWS;
+
+pub type SharedSearch = Arc<Mutex<SearchIndex>>;
+
+/// One page of hits: the rows as a batch (see `lib/rows.js`), their snippets and the cursor.
+pub struct Page {
+    rows: LogRowBatch,
+    snippets: Vec<String>,
+    next: Option<i64>,
+}
+
+fn run(search: &SharedSearch, text: &str, opts: &SearchOptions) -> Result<Page> {
+    let mut rows = LogRowBatch::with_capacity(opts.limit);
+    let mut snippets = Vec::new();
+    let mut index = search.lock().unwrap_or_else(|p| p.into_inner());
+    let next = index.search_each(text, opts, |row, snippet| {
+        snippets.push(snippet);
+        rows.push(row)
+    })?;
+    rows.finish();
+    Ok(Page { rows, snippets, next })
+}
+
+/// `{ rows, snippets, next }`.
+fn page_value<'e>(env: &'e Env, page: Page) -> napi::Result<Unknown<'e>> {
+    let mut obj = Object::new(env)?;
+    obj.set_named_property("rows", rows_value(env, page.rows)?)?;
+    obj.set_named_property("snippets", page.snippets)?;
+    match page.next {
+        Some(n) => obj.set_named_property("next", n as f64)?,
+        None => obj.set_named_property("next", Null)?,
+    }
+    Ok(obj.to_unknown())
+}
+
+fn step_value(env: &Env, (indexed, pending): (usize, u64)) -> napi::Result<Unknown<'_>> {
+    let mut obj = Object::new(env)?;
+    obj.set_named_property("indexed", indexed as f64)?;
+    obj.set_named_property("pending", pending as f64)?;
+    Ok(obj.to_unknown())
+}
+
+fn optional<'a, T>(
+    env: &Env,
+    v: Unknown<'a>,
+    name: &str,
+    f: impl FnOnce(Unknown<'a>, &str) -> Result<T>,
+) -> napi::Result<Option<T>> {
+    convert::optional(v, |v| f(v, name)).or_throw(env)
+}
+
+/// `text` and `options`, read field by field; unknown fields are ignored, as `query` ignores them.
+fn search_args(env: &Env, text: Unknown, options: Unknown) -> napi::Result<(String, SearchOptions)> {
+    let text = convert::string(text, "text").or_throw(env)?;
+    let mut opts = SearchOptions::new();
+    if convert::is_undefined(&options) {
+        return Ok((text, opts));
+    }
+    let o = convert::object(options, "options").or_throw(env)?;
+    let get = |key: &str| field(env, &o, "options", key);
+    let (source, kind, ref_id, since, until) =
+        (get("source")?, get("type")?, get("refId")?, get("since")?, get("until")?);
+    let (limit, before, order, syntax) = (get("limit")?, get("before")?, get("order")?, get("syntax")?);
+    let s = |v: Unknown, n: &str| convert::nullable_string(v, n);
+    let n = |v: Unknown, n: &str| convert::nullable_number(v, n);
+    opts.filter = LogQuery {
+        source: optional(env, source, "options.source", s)?,
+        kind: optional(env, kind, "options.type", s)?,
+        ref_id: optional(env, ref_id, "options.refId", s)?,
+        since: optional(env, since, "options.since", n)?,
+        until: optional(env, until, "options.until", n)?,
+        limit: None,
+    };
+    if let Some(limit) = optional(env, limit, "options.limit", convert::number)? {
+        opts.limit = check_search_limit("options.limit", limit).or_throw(env)?;
+    }
+    // `null` is "no cursor", as the last page's `next` is.
+    if let Some(Some(before)) = optional(env, before, "options.before", convert::nullable_number)? {
+        opts.before = Some(check_search_cursor("options.before", before).or_throw(env)?);
+    }
+    if let Some(order) = optional(env, order, "options.order", convert::string)? {
+        opts.order = Order::parse("options.order", &order).or_throw(env)?;
+    }
+    if let Some(syntax) = optional(env, syntax, "options.syntax", convert::string)? {
+        opts.syntax = Syntax::parse("options.syntax", &syntax).or_throw(env)?;
+    }
+    Ok((text, opts))
+}
+
+#[napi]
+impl NativeLogStore {
+    /// `{ rows, snippets, next }` for `search(text, options)`; the facade builds the entries.
+    #[napi(catch_unwind)]
+    pub fn search<'e>(&self, env: &'e Env, text: Unknown, options: Unknown) -> napi::Result<Unknown<'e>> {
+        let (text, opts) = search_args(env, text, options)?;
+        let page = run(&self.search, &text, &opts).or_throw(env)?;
+        page_value(env, page)
+    }
+
+    #[napi(catch_unwind, ts_return_type = "Promise<unknown>")]
+    pub fn search_async(&self, env: Env, text: Unknown, options: Unknown) -> napi::Result<AsyncTask<Job<Page>>> {
+        let (text, opts) = search_args(&env, text, options)?;
+        let search = self.search.clone();
+        Ok(task::spawn(move || run(&search, &text, &opts), page_value))
+    }
+
+    /// Indexes the next rows not yet indexed, on the pool: `{ indexed, pending }`.
+    #[napi(catch_unwind, ts_return_type = "Promise<unknown>")]
+    pub fn search_index_step_async(&self) -> AsyncTask<Job<(usize, u64)>> {
+        let search = self.search.clone();
+        task::spawn(move || search.lock().unwrap_or_else(|p| p.into_inner()).build_step(STEP_ROWS), step_value)
+    }
+}

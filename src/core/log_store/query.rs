@@ -60,7 +60,7 @@ fn num(v: &Option<f64>) -> Value {
 
 impl LogQuery {
     /// Every condition of the filter, in the reference's order.
-    fn conds(&self) -> Conds {
+    pub(super) fn conds(&self) -> Conds {
         let mut c = Vec::new();
         let fields =
             [(sql::WHERE_SOURCE, &self.source), (sql::WHERE_TYPE, &self.kind), (sql::WHERE_REF_ID, &self.ref_id)];

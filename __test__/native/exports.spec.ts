@@ -43,7 +43,17 @@ const LOG_STORE_MEMBERS = [
   'close',
 ];
 /** Additions beyond the reference: batch and async variants. */
-const LOG_STORE_ADDED = ['appendMany', 'appendAsync', 'queryAsync', 'archiveLogsAsync', 'archivePlan'];
+const LOG_STORE_ADDED = [
+  'appendMany',
+  'appendAsync',
+  'queryAsync',
+  'archiveLogsAsync',
+  'archivePlan',
+  'listArchiveDays',
+  'readArchive',
+  'readArchiveAsync',
+  'iterate',
+];
 
 describe('package entry points', () => {
   it('ESM exports exactly the reference surface', () => {

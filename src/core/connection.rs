@@ -129,16 +129,13 @@ fn immutable_uri(path: &Path) -> String {
     uri
 }
 
-/// Opens an existing database as it is: no file, directory or schema is created, nothing is
-/// changed (the `nerve-store` command's figures and checks).
+/// Opens an existing database as it is, for reading only (the `nerve-store` command's figures and
+/// checks): see [`open_read_only`].
 pub fn open_existing(path: &Path) -> Result<Connection> {
     if let Err(e) = std::fs::metadata(path) {
         return Err(Error::io(e, "stat", path));
     }
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)?;
-    busy::wait_for_locks(&conn)?;
-    Ok(conn)
+    open_read_only(path)
 }
 
 /// Switches a new database to WAL. The switch reads the header and then takes the write lock

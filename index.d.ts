@@ -167,6 +167,21 @@ export type ExtendedLogStore = LogStore & {
   buildSearchIndex: (options?: {
     onProgress?: (progress: { indexed: number; total: number }) => void;
   }) => Promise<{ indexed: number }>;
+  /** The archive's well-formed `YYYY-MM-DD.jsonl` day files, oldest first. */
+  listArchiveDays: () => ArchiveDayFile[];
+  /**
+   * Archived rows matching `filter`, with {@link LogStore.query}'s semantics (by `id`, `limit`),
+   * each id once. A damaged line throws `ERR_ARCHIVE_CORRUPT` naming the file and line; a torn
+   * last line (no newline) is skipped.
+   */
+  readArchive: (filter?: LogQuery) => LogEntry[];
+  /** {@link ExtendedLogStore.readArchive} off the JavaScript thread. */
+  readArchiveAsync: (filter?: LogQuery) => Promise<LogEntry[]>;
+  /**
+   * Matching rows, the archive's (with `includeArchive`) then the database's, each by `id` and
+   * each id once, fetched a batch at a time off the JavaScript thread. Bad arguments throw here.
+   */
+  iterate: (filter?: LogQuery, options?: IterateOptions) => AsyncIterableIterator<LogEntry>;
 };
 
 export type SearchOptions = Pick<LogQuery, 'source' | 'type' | 'refId' | 'since' | 'until'> & {
@@ -187,8 +202,32 @@ export type SearchResult = { entries: SearchEntry[]; next: number | null };
 /** One day of {@link ExtendedLogStore.archivePlan}. */
 export type ArchivePlanDay = { day: string; rowCount: number };
 
-/** Opens (creating if needed) the log store at `dbPath`, in WAL mode. */
-export declare function createLogStore(dbPath: string): ExtendedLogStore;
+/** One file of {@link ExtendedLogStore.listArchiveDays}. */
+export type ArchiveDayFile = { day: string; bytes: number };
+
+/** Options of {@link ExtendedLogStore.iterate}. */
+export type IterateOptions = {
+  /** Read the archive's day files first (default `false`: the database alone). */
+  includeArchive?: boolean;
+  /** Rows per batch fetched off the JavaScript thread, a positive safe integer (default 1000). */
+  batchSize?: number;
+};
+
+/** Options of {@link createLogStore}. */
+export type LogStoreOptions = {
+  /**
+   * Open an existing database for reading only: nothing is created or changed on disk, every
+   * write member throws (or rejects) with `code` `ERR_STORE_READ_ONLY`, and a missing database is
+   * `ENOENT`. Works beside a live writer and on a read-only file system.
+   */
+  readOnly?: boolean;
+};
+
+/**
+ * Opens (creating if needed) the log store at `dbPath`, in WAL mode; with `readOnly`, opens an
+ * existing one for reading only.
+ */
+export declare function createLogStore(dbPath: string, options?: LogStoreOptions): ExtendedLogStore;
 
 // ---------------------------------------------------------------------------------------------
 // Archive

@@ -31,9 +31,11 @@ function dataPaths(command, { create = false } = {}) {
   return paths;
 }
 
-function openStore(command, opts) {
+/** The store; `readOnly` for the commands that only read (they then change nothing on disk). */
+function openStore(command, opts = {}) {
   const { createLogStore } = require('..');
-  return createLogStore(dataPaths(command, opts).db);
+  const { readOnly = false, ...paths } = opts;
+  return createLogStore(dataPaths(command, paths).db, { readOnly });
 }
 
 function fileSize(file) {

@@ -1,5 +1,6 @@
 'use strict';
 const { NativeLogStore } = require('./native');
+const { archiveReads } = require('./archive-read');
 const { archiveDirFor } = require('./layout');
 const payloads = require('./thread-payloads');
 const { decodeRows } = require('./rows');
@@ -23,10 +24,11 @@ function promised(start) {
 
 /**
  * Opens (creating if needed) the SQLite log store at `dbPath`. The returned object has the
- * same members, and the same behaviour, as `@uncaged/nerve-store`'s `createLogStore`.
+ * same members, and the same behaviour, as `@uncaged/nerve-store`'s `createLogStore`, and this
+ * package's additions. `options.readOnly` opens an existing database for reading only.
  */
-function createLogStore(dbPath) {
-  const native = new NativeLogStore(dbPath);
+function createLogStore(dbPath, options) {
+  const native = new NativeLogStore(dbPath, options);
   // Computed with node:path so `filePath` in archive results matches the reference to the byte.
   const archiveDir = archiveDirFor(dbPath);
   const events = new ThreadCache(
@@ -151,6 +153,7 @@ function createLogStore(dbPath) {
       return native.archivePlan(options);
     },
     ...searchMembers(native, promised),
+    ...archiveReads(native, archiveDir),
     close() {
       native.close();
       events.clear();

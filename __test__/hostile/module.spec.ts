@@ -38,7 +38,7 @@ const CALLS: Call[] = [
     name: 'createLogStore',
     on: 'module',
     args: [stringArg('input', 'missing')],
-    names: ['dbPath'],
+    names: ['dbPath', 'options'],
     ours: opened,
     ref: opened,
   },

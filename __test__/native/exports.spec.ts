@@ -52,6 +52,10 @@ const LOG_STORE_ADDED = [
   'search',
   'searchAsync',
   'buildSearchIndex',
+  'listArchiveDays',
+  'readArchive',
+  'readArchiveAsync',
+  'iterate',
 ];
 
 describe('package entry points', () => {

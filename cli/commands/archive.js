@@ -66,7 +66,7 @@ Examples:
       const now = Date.now();
       const retentionMs = parseDuration(opts.retention, '--retention');
       const maxDays = opts.maxDays === undefined ? Infinity : parsePositiveInt(opts.maxDays, '--max-days');
-      const store = openStore(command);
+      const store = openStore(command, { readOnly: Boolean(opts.dryRun) });
       try {
         const archiveOptions = { now, retentionMs, vacuum: Boolean(opts.vacuum) };
         if (Number.isFinite(maxDays)) archiveOptions.maxDays = maxDays;

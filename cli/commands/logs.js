@@ -100,6 +100,24 @@ async function follow(store, filter, seen, json) {
   });
 }
 
+/**
+ * The `limit` matching rows with the latest timestamps across the archive and the database,
+ * streamed (a batch at a time) and kept in a bounded list, oldest first.
+ */
+async function newestAcross(store, filter, limit) {
+  const kept = [];
+  for await (const row of store.iterate(filter, { includeArchive: true })) {
+    kept.push(row);
+    // Trim now and then rather than on every row: sorting is what costs.
+    if (Number.isFinite(limit) && kept.length >= 2 * limit + 1000) {
+      kept.sort(byTime);
+      kept.splice(0, kept.length - limit);
+    }
+  }
+  kept.sort(byTime);
+  return Number.isFinite(limit) ? kept.slice(Math.max(0, kept.length - limit)) : kept;
+}
+
 function register(program) {
   program
     .command('logs')
@@ -112,6 +130,7 @@ function register(program) {
     .option('-n, --limit <n>', 'show the n matching rows with the latest timestamps', '20')
     .option('-a, --all', 'show every matching row (reads them all)')
     .option('-f, --follow', 'keep running and print new rows as they are appended (Ctrl-C stops)')
+    .option('--archive', 'also read the archive day files (archive/logs), not only logs.db')
     .option('--json', 'one JSON object per line, the LogEntry fields')
     .addHelpText(
       'after',
@@ -120,6 +139,7 @@ Examples:
   nerve-store logs --limit 5
   nerve-store logs --source workflow --ref run-42 --all
   nerve-store logs --type disk_usage --since 2h --json
+  nerve-store logs --archive --since 2026-01-01 --until 2026-01-31 --all
   nerve-store logs --follow`,
     )
     .action(async (_o, command) => {
@@ -130,11 +150,14 @@ Examples:
         throw new CliError('--since is after --until', EXIT.USAGE);
       }
       const { db: dbPath } = dataPaths(command);
-      const store = openStore(command);
+      const store = openStore(command, { readOnly: true });
       try {
         let shown;
         let seen;
-        if (Number.isFinite(limit)) {
+        if (opts.archive) {
+          shown = await newestAcross(store, filter, limit);
+          seen = shown;
+        } else if (Number.isFinite(limit)) {
           ({ shown, seen } = await newest(store, dbPath, filter, limit));
         } else {
           shown = (await store.queryAsync(filter)).sort(byTime);

@@ -17,7 +17,7 @@ Examples:
     )
     .action((_o, command) => {
       const opts = options(command);
-      const store = openStore(command);
+      const store = openStore(command, { readOnly: true });
       let runs;
       try {
         runs = opts.all ? store.getAllWorkflowRuns(opts.workflow ?? null) : store.getActiveWorkflowRuns(opts.workflow);

@@ -23,7 +23,7 @@ function archiveFiles(dir) {
 function collectStats(paths) {
   const s = native.storeStats(paths.db);
   const { createLogStore, LOG_ARCHIVE_META_KEY } = require('../..');
-  const store = createLogStore(paths.db);
+  const store = createLogStore(paths.db, { readOnly: true });
   let archivedUpTo;
   try {
     archivedUpTo = store.getMeta(LOG_ARCHIVE_META_KEY);

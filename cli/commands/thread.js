@@ -11,7 +11,7 @@ function register(program) {
     .addHelpText('after', '\nExample:\n  nerve-store thread run-42 --full')
     .action((runId, _o, command) => {
       const opts = options(command);
-      const store = openStore(command);
+      const store = openStore(command, { readOnly: true });
       let data;
       try {
         const run = store.getWorkflowRun(runId);

@@ -34,15 +34,7 @@ pub fn open(path: &Path) -> Result<Connection> {
     }
     // No SQLITE_OPEN_URI: node:sqlite treats "file:..." as a plain file name, and so do we.
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| match e {
-        // rusqlite appends ": <path>" to open failures; node:sqlite reports sqlite3_errmsg alone.
-        rusqlite::Error::SqliteFailure(code, Some(msg)) => {
-            let suffix = format!(": {}", path.to_string_lossy());
-            let msg = msg.strip_suffix(&suffix).map_or(msg.clone(), str::to_owned);
-            rusqlite::Error::SqliteFailure(code, Some(msg))
-        }
-        other => other,
-    })?;
+    let conn = open_flags(path, flags)?;
     busy::wait_for_locks(&conn)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     enable_wal(&conn)?;
@@ -55,16 +47,95 @@ pub fn open(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Opens an existing database as it is: no file, directory or schema is created, nothing is
-/// changed (the `nerve-store` command's figures and checks).
+fn open_flags(path: &Path, flags: OpenFlags) -> Result<Connection> {
+    Connection::open_with_flags(path, flags).map_err(|e| {
+        Error::from(match e {
+            // rusqlite appends ": <path>" to open failures; node:sqlite reports sqlite3_errmsg alone.
+            rusqlite::Error::SqliteFailure(code, Some(msg)) => {
+                let suffix = format!(": {}", path.to_string_lossy());
+                let msg = msg.strip_suffix(&suffix).map_or(msg.clone(), str::to_owned);
+                rusqlite::Error::SqliteFailure(code, Some(msg))
+            }
+            other => other,
+        })
+    })
+}
+
+/// Opens an existing database for reading only (`createLogStore(path, { readOnly: true })`): no
+/// directory, file or schema is created and nothing is switched to WAL. Beside a live writer this
+/// is an ordinary read-only connection that shares the WAL index, so it sees every commit.
+///
+/// On a read-only file system a WAL database whose `-wal` and `-shm` are gone (a clean close
+/// removes them) cannot be opened that way: SQLite must create `-shm` to read it (SQLITE_CANTOPEN
+/// on the first read). With no `-wal` there is nothing but the main file to read, and no writer
+/// can exist on a read-only mount, so it is then opened as `immutable=1`, which reads the file
+/// without any lock or WAL index.
+pub fn open_read_only(path: &Path) -> Result<Connection> {
+    configure_sqlite();
+    // SQLite would report a missing file as SQLITE_CANTOPEN; say what node:fs would.
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(Error::io(e, "open", path));
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = open_flags(path, flags)?;
+    let conn = match first_read(&conn) {
+        Ok(()) => conn,
+        Err(e) if cannot_open_wal_index(&e) && !wal_has_frames(path) => {
+            drop(conn);
+            let conn = open_flags(Path::new(&immutable_uri(path)), flags | OpenFlags::SQLITE_OPEN_URI)?;
+            first_read(&conn).map_err(Error::from)?;
+            conn
+        }
+        Err(e) => return Err(e.into()),
+    };
+    busy::wait_for_locks(&conn)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    conn.execute_batch(sql::CACHE_SIZE)?;
+    Ok(conn)
+}
+
+/// Reads the schema, which is when SQLite first opens the WAL index.
+fn first_read(conn: &Connection) -> rusqlite::Result<()> {
+    conn.query_row(sql::SCHEMA_VERSION, [], |_| Ok(()))
+}
+
+fn cannot_open_wal_index(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::{CannotOpen, ReadOnly};
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, CannotOpen | ReadOnly))
+}
+
+/// Whether `<db>-wal` holds anything beyond its header (an empty or absent one holds no commit).
+fn wal_has_frames(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(&wal).map(|m| m.len() > 32).unwrap_or(false)
+}
+
+/// `file:<path>?immutable=1`, every byte of the path outside the unreserved set percent-encoded,
+/// so no `?`, `#` or `%` in a directory name can change what is opened.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    let text = path.to_string_lossy();
+    for b in text.bytes() {
+        if cfg!(windows) && b == b'\\' {
+            uri.push('/');
+        } else if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+/// Opens an existing database as it is, for reading only (the `nerve-store` command's figures and
+/// checks): see [`open_read_only`].
 pub fn open_existing(path: &Path) -> Result<Connection> {
     if let Err(e) = std::fs::metadata(path) {
         return Err(Error::io(e, "stat", path));
     }
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)?;
-    busy::wait_for_locks(&conn)?;
-    Ok(conn)
+    open_read_only(path)
 }
 
 /// Switches a new database to WAL. The switch reads the header and then takes the write lock

@@ -141,6 +141,24 @@ impl Error {
         )
     }
 
+    /// A write member called on a store opened with `readOnly: true`; nothing was touched.
+    pub fn read_only(member: &str) -> Self {
+        Self::new(
+            ErrorKind::Error,
+            "ERR_STORE_READ_ONLY",
+            format!("{member}() is not allowed: the store was opened with readOnly: true"),
+        )
+    }
+
+    /// A day file line that a read of the archive cannot use (`why` says how), by line number.
+    pub fn archive_unreadable(path: &Path, line: usize, why: &str) -> Self {
+        Self::new(
+            ErrorKind::Error,
+            "ERR_ARCHIVE_CORRUPT",
+            format!("Archive file \"{}\" line {line}: {why}", path.display()),
+        )
+    }
+
     /// A file-system failure on `path`, as node:fs reports it
     /// (`ENOENT: no such file or directory, open '<path>'`, with `errno`, `syscall` and `path`).
     pub fn io(err: std::io::Error, syscall: &str, path: &Path) -> Self {

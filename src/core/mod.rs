@@ -21,7 +21,10 @@ mod stats;
 mod thread;
 pub mod utc_day;
 
-pub use archive::{archive_shared, ArchiveDay, ArchiveOptions, ArchiveResult, PlannedDay};
+pub use archive::{
+    archive_shared, list_archive_days, read_archive, ArchiveDay, ArchiveDayFile, ArchiveOptions, ArchiveResult,
+    ArchiveScan, PlannedDay,
+};
 pub use blob_store::{digest_hex, hex_str, normalize_blob_hash, normalize_hash, BlobStore, ReadOutcome, STREAM_CHUNK};
 pub use busy::BUSY_TIMEOUT;
 pub use durable_fs::{create_dirs, TEMP_PREFIX};
@@ -30,8 +33,8 @@ pub use group_commit::GroupCommit;
 pub use js_value::MAX_SAFE_INTEGER;
 pub use layout::{ARCHIVE_DIR, BLOBS_DIR, DB_FILE};
 pub use log_store::{
-    check_limit, lock, LogQuery, LogRow, LogStore, Member, NewEntry, RunUpdate, SharedStore, WorkflowRunRow,
-    WorkflowRunStatus,
+    check_batch_size, check_limit, lock, LogCursor, LogQuery, LogRow, LogStore, Member, NewEntry, OpenOptions,
+    RunUpdate, SharedStore, WorkflowRunRow, WorkflowRunStatus,
 };
 pub use row_batch::{LogRowBatch, TextChunk, COLUMNS, NULL_INDEX, SPECIAL};
 pub use search::{

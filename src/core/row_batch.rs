@@ -114,6 +114,19 @@ impl LogRowBatch {
 
     /// Adds one row of `SELECT id, source, type, ref_id, payload, timestamp`.
     pub fn push(&mut self, row: &rusqlite::Row<'_>) -> Result<()> {
+        let cols =
+            [row.get_ref(0)?, row.get_ref(1)?, row.get_ref(2)?, row.get_ref(3)?, row.get_ref(4)?, row.get_ref(5)?];
+        self.push_refs(cols)
+    }
+
+    /// Adds a row read from elsewhere (the archive).
+    pub fn push_row(&mut self, row: &LogRow) -> Result<()> {
+        let cols = [&row.id, &row.source, &row.kind, &row.ref_id, &row.payload, &row.timestamp];
+        self.push_refs(cols.map(ValueRef::from))
+    }
+
+    /// Adds one row's columns, in `SELECT id, source, type, ref_id, payload, timestamp` order.
+    fn push_refs(&mut self, cols: [ValueRef<'_>; 6]) -> Result<()> {
         let index = self.len as u32;
         self.len += 1;
         if self.current.as_ref().is_none_or(|c| c.len() >= CHUNK_UNITS) {
@@ -121,7 +134,7 @@ impl LogRowBatch {
             self.current = Some(TextChunk::Latin1(Vec::with_capacity(std::mem::take(&mut self.chunk_hint))));
             self.chunk_starts.push(index);
         }
-        match self.fast_row(row)? {
+        match self.fast_row(&cols) {
             Some((numbers, columns)) => {
                 self.numbers.extend_from_slice(&numbers);
                 self.columns.extend_from_slice(&columns);
@@ -129,7 +142,7 @@ impl LogRowBatch {
             None => {
                 self.numbers.extend_from_slice(&[0.0, 0.0]);
                 self.columns.extend_from_slice(&[SPECIAL, 0, 0, 0, 0]);
-                self.special.push(LogRow::from_row(row)?);
+                self.special.push(LogRow::from_refs(cols));
             }
         }
         Ok(())
@@ -146,30 +159,29 @@ impl LogRowBatch {
         self.chunks.extend(self.current.take());
     }
 
-    fn fast_row(&mut self, row: &rusqlite::Row<'_>) -> Result<Option<([f64; 2], [u32; COLUMNS])>> {
-        let (Some(id), Some(ts)) = (safe_number(row.get_ref(0)?), safe_number(row.get_ref(5)?)) else {
-            return Ok(None);
+    fn fast_row(&mut self, cols: &[ValueRef<'_>; 6]) -> Option<([f64; 2], [u32; COLUMNS])> {
+        let (Some(id), Some(ts)) = (safe_number(cols[0]), safe_number(cols[5])) else {
+            return None;
         };
-        let (Some(Cell::Text(source)), Some(Cell::Text(kind))) =
-            (self.interned(0, row.get_ref(1)?), self.interned(1, row.get_ref(2)?))
+        let (Some(Cell::Text(source)), Some(Cell::Text(kind))) = (self.interned(0, cols[1]), self.interned(1, cols[2]))
         else {
-            return Ok(None);
+            return None;
         };
-        let ref_id = match self.interned(2, row.get_ref(3)?) {
+        let ref_id = match self.interned(2, cols[3]) {
             Some(Cell::Null) => NULL_INDEX,
             Some(Cell::Text(i)) => i,
-            None => return Ok(None),
+            None => return None,
         };
         let chunk = self.current.as_mut().expect("push opened a chunk");
-        let (start, end) = match row.get_ref(4)? {
+        let (start, end) = match cols[4] {
             ValueRef::Null => (NULL_INDEX, NULL_INDEX),
             // Plain ASCII without NUL is the text as it is; anything else goes through the
             // conversion node:sqlite's reading implies.
             ValueRef::Text(t) if t.is_ascii() && memchr::memchr(0, t).is_none() => chunk.push_ascii(t),
             ValueRef::Text(t) => chunk.push(&sqlite_text(t)),
-            _ => return Ok(None),
+            _ => return None,
         };
-        Ok(Some(([id, ts], [source, kind, ref_id, start, end])))
+        Some(([id, ts], [source, kind, ref_id, start, end]))
     }
 
     /// The table index of a TEXT value, `Null` for NULL, `None` for anything the table cannot

@@ -3,7 +3,9 @@
 
 use super::convert::{self, field};
 use super::errors::OrThrow;
-use crate::core::{ArchiveOptions, Error, LogQuery, NewEntry, Result, RunUpdate, WorkflowRunStatus};
+use crate::core::{
+    check_batch_size, ArchiveOptions, Error, LogQuery, NewEntry, OpenOptions, Result, RunUpdate, WorkflowRunStatus,
+};
 use napi::bindgen_prelude::{Array, Env, Object, Unknown};
 
 /// Reads every field before converting any, as the reference does when it builds its bind object.
@@ -83,6 +85,29 @@ pub fn archive_options(env: &Env, options: Unknown) -> napi::Result<ArchiveOptio
     let retention_ms =
         optional(env, field(env, &o, "options", "retentionMs")?, "options.retentionMs", convert::number)?;
     Ok(ArchiveOptions { now, vacuum: vacuum.unwrap_or(false), max_days, retention_ms })
+}
+
+/// `createLogStore`'s options.
+pub fn open_options(env: &Env, options: Unknown) -> napi::Result<OpenOptions> {
+    if convert::is_undefined(&options) {
+        return Ok(OpenOptions::default());
+    }
+    let o = convert::object(options, "options").or_throw(env)?;
+    let read_only = optional(env, field(env, &o, "options", "readOnly")?, "options.readOnly", convert::boolean)?;
+    Ok(OpenOptions { read_only: read_only.unwrap_or(false) })
+}
+
+/// `iterate`'s options: whether to read the archive first, and the rows per batch.
+pub fn iterate_options(env: &Env, options: Unknown, default_batch: usize) -> napi::Result<(bool, usize)> {
+    if convert::is_undefined(&options) {
+        return Ok((false, default_batch));
+    }
+    let o = convert::object(options, "options").or_throw(env)?;
+    let (archive, batch) = (field(env, &o, "options", "includeArchive")?, field(env, &o, "options", "batchSize")?);
+    let archive = optional(env, archive, "options.includeArchive", convert::boolean)?;
+    let batch = optional(env, batch, "options.batchSize", convert::number)?;
+    let batch = batch.map(check_batch_size).transpose().or_throw(env)?;
+    Ok((archive.unwrap_or(false), batch.unwrap_or(default_batch)))
 }
 
 pub fn run(env: &Env, run: &Object<'_>) -> napi::Result<RunUpdate> {

@@ -23,7 +23,7 @@ const ASYNC_ARCHIVE_ROWS: usize = 20_000;
 
 #[napi]
 pub struct NativeLogStore {
-    store: SharedStore,
+    pub(super) store: SharedStore,
     /// Started by the first `appendAsync`. Behind a lock so that every method takes `&self`:
     /// napi-rs refuses a `&mut self` call while a `queryAsync` task still borrows the object, which
     /// made `close()` and `appendAsync` fail with "cannot be borrowed mutably" during a query.
@@ -51,7 +51,7 @@ impl NativeLogStore {
     }
 
     /// The closed-store error of `member`, thrown before its arguments are converted.
-    fn ready(&self, env: &Env, member: Member) -> napi::Result<()> {
+    pub(super) fn ready(&self, env: &Env, member: Member) -> napi::Result<()> {
         self.inner().check_open(member).or_throw(env)
     }
 
@@ -81,9 +81,10 @@ impl NativeLogStore {
 #[napi]
 impl NativeLogStore {
     #[napi(constructor, catch_unwind)]
-    pub fn new(env: Env, db_path: Unknown) -> napi::Result<Self> {
+    pub fn new(env: Env, db_path: Unknown, options: Unknown) -> napi::Result<Self> {
         let path = convert::path(db_path, "dbPath").or_throw(&env)?;
-        let inner = LogStore::open(path).or_throw(&env)?;
+        let options = args::open_options(&env, options)?;
+        let inner = LogStore::open_with(path, options).or_throw(&env)?;
         let search = Arc::new(Mutex::new(SearchIndex::new(inner.path())));
         Ok(NativeLogStore { store: Arc::new(Mutex::new(inner)), group: Mutex::new(None), search })
     }
@@ -263,6 +264,7 @@ impl NativeLogStore {
     /// `archiveDir` comes from the facade, computed with `node:path` exactly as the reference does.
     #[napi(catch_unwind)]
     pub fn archive_logs<'e>(&self, env: &'e Env, options: Unknown, archive_dir: String) -> napi::Result<Unknown<'e>> {
+        self.inner().check_writable(Member::ArchiveLogs).or_throw(env)?;
         let opts = args::archive_options(env, options)?;
         let result = self.inner().archive_logs(&opts, Path::new(&archive_dir)).or_throw(env)?;
         archive_value(env, result)
@@ -277,6 +279,7 @@ impl NativeLogStore {
         options: Unknown,
         archive_dir: String,
     ) -> napi::Result<Object<'e>> {
+        self.inner().check_writable(Member::ArchiveLogsAsync).or_throw(env)?;
         let opts = args::archive_options(env, options)?;
         let store = self.store.clone();
         let dir = PathBuf::from(archive_dir);

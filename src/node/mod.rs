@@ -2,6 +2,7 @@
 //! errors to JavaScript errors, nothing else. Semantics live in `crate::core`; JavaScript-only glue
 //! (object spread, `JSON.parse`) lives in the package's `lib/` facade.
 
+mod archive_read;
 mod args;
 mod blob_hot;
 mod blob_store;

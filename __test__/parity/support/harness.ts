@@ -33,6 +33,10 @@ const LOG_STORE_ADDITIONS = new Set([
   'search',
   'searchAsync',
   'buildSearchIndex',
+  'listArchiveDays',
+  'readArchive',
+  'readArchiveAsync',
+  'iterate',
 ]);
 
 /** The store with only the members the reference has, so the two compare member for member. */

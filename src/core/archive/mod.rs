@@ -16,9 +16,12 @@
 //! of those days merges them by id, so nothing is lost or doubled.
 
 mod day_file;
+mod line;
 mod plan;
+mod read;
 
 pub use plan::PlannedDay;
+pub use read::{list_archive_days, read_archive, ArchiveDayFile, ArchiveScan};
 
 use super::durable_fs::{create_dirs, sync_dir};
 use super::layout;
@@ -82,6 +85,7 @@ struct ArchiveRun {
 
 impl ArchiveRun {
     fn begin(store: &LogStore, opts: &ArchiveOptions, dir: &Path) -> Result<Self> {
+        store.check_writable(super::Member::ArchiveLogs)?;
         let walk = store.archive_days(opts)?;
         if walk.in_range() {
             // Durably: the day files' directory fsync does not save `archive/logs` itself.

@@ -34,14 +34,20 @@ pub struct LogRow {
 impl LogRow {
     /// The row's columns, selected in `sql::log_columns!` order.
     pub fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(LogRow {
-            id: sqlite_value(row.get_ref(0)?),
-            source: sqlite_value(row.get_ref(1)?),
-            kind: sqlite_value(row.get_ref(2)?),
-            ref_id: sqlite_value(row.get_ref(3)?),
-            payload: sqlite_value(row.get_ref(4)?),
-            timestamp: sqlite_value(row.get_ref(5)?),
-        })
+        Ok(Self::from_refs([
+            row.get_ref(0)?,
+            row.get_ref(1)?,
+            row.get_ref(2)?,
+            row.get_ref(3)?,
+            row.get_ref(4)?,
+            row.get_ref(5)?,
+        ]))
+    }
+
+    /// The row from its columns in the same order.
+    pub fn from_refs(cols: [rusqlite::types::ValueRef<'_>; 6]) -> Self {
+        let [id, source, kind, ref_id, payload, timestamp] = cols.map(sqlite_value);
+        LogRow { id, source, kind, ref_id, payload, timestamp }
     }
 }
 

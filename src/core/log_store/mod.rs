@@ -3,11 +3,14 @@
 
 mod entry;
 mod meta;
+mod page;
 mod query;
 mod runs;
 
 pub use entry::{LogRow, NewEntry};
+pub use page::{check_batch_size, LogCursor};
 pub use query::{check_limit, LogQuery};
+
 pub use runs::{RunUpdate, WorkflowRunRow, WorkflowRunStatus};
 
 use super::connection;
@@ -41,14 +44,64 @@ pub enum Member {
     GetThreadEvents,
     GetThreadMessages,
     GetThreadRoundCount,
+    ArchiveLogs,
+    ArchiveLogsAsync,
+    /// `listArchiveDays`, `readArchive`, `readArchiveAsync`.
+    ReadArchive,
+    Iterate,
 }
 
 impl Member {
     /// Members the reference runs in a transaction it begins with `exec` (which fails with "not
     /// open"); the others use a statement prepared at open ("finalized").
     fn prepares_anew(self) -> bool {
-        matches!(self, Member::AppendMany | Member::UpsertWorkflowRun)
+        matches!(self, Member::AppendMany | Member::UpsertWorkflowRun | Member::ReadArchive | Member::Iterate)
     }
+
+    /// Members that change the database or the archive, refused on a read-only store.
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            Member::Append
+                | Member::AppendMany
+                | Member::AppendAsync
+                | Member::SetMeta
+                | Member::UpsertWorkflowRun
+                | Member::ArchiveLogs
+                | Member::ArchiveLogsAsync
+        )
+    }
+
+    /// The member's name on the store object, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Member::Append => "append",
+            Member::AppendMany => "appendMany",
+            Member::AppendAsync => "appendAsync",
+            Member::GetMeta => "getMeta",
+            Member::SetMeta => "setMeta",
+            // The reference's two names for one call; the message gives both.
+            Member::UpsertWorkflowRun => "upsertWorkflowRun/appendWithWorkflowUpdate",
+            Member::GetWorkflowRun => "getWorkflowRun",
+            Member::GetActiveWorkflowRuns => "getActiveWorkflowRuns",
+            Member::GetAllWorkflowRuns => "getAllWorkflowRuns",
+            Member::GetTriggerPayload => "getTriggerPayload",
+            Member::GetThreadEvents => "getThreadEvents",
+            Member::GetThreadMessages => "getThreadMessages",
+            Member::GetThreadRoundCount => "getThreadRoundCount",
+            Member::ArchiveLogs => "archiveLogs",
+            Member::ArchiveLogsAsync => "archiveLogsAsync",
+            Member::ReadArchive => "readArchive",
+            Member::Iterate => "iterate",
+        }
+    }
+}
+
+/// How [`LogStore::open_with`] opens the database.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Read only: nothing is created or changed on disk, and every write member is refused.
+    pub read_only: bool,
 }
 
 /// A store shared between the JavaScript thread and the background ones (group commit, archive,
@@ -67,16 +120,41 @@ pub struct LogStore {
     /// See [`LogStore::generation`].
     generation: u64,
     data_version: i64,
+    read_only: bool,
     pub(crate) round_cache: RoundCache,
 }
 
 impl LogStore {
     /// Opens (creating if needed) the database at `path`, its parent directory included.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, OpenOptions::default())
+    }
+
+    /// Opens as `options` say; read-only needs the database to exist and changes nothing on disk.
+    pub fn open_with(path: impl AsRef<Path>, options: OpenOptions) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let conn = connection::open(&path)?;
+        let conn = if options.read_only { connection::open_read_only(&path)? } else { connection::open(&path)? };
         let data_version = conn.query_row(sql::DATA_VERSION, [], |r| r.get(0))?;
-        Ok(LogStore { conn: Some(conn), path, generation: 0, data_version, round_cache: RoundCache::default() })
+        Ok(LogStore {
+            conn: Some(conn),
+            path,
+            generation: 0,
+            data_version,
+            read_only: options.read_only,
+            round_cache: RoundCache::default(),
+        })
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Refuses a write member on a read-only store, before anything is touched.
+    pub fn check_writable(&self, member: Member) -> Result<()> {
+        if self.read_only && member.writes() {
+            return Err(Error::read_only(member.name()));
+        }
+        Ok(())
     }
 
     /// A number that stays the same for as long as the only changes to `logs` are this
@@ -109,9 +187,10 @@ impl LogStore {
 
     /// Fails, when the store is closed, the way `member` fails on a closed database in the
     /// reference.
+    /// On a read-only store a write member then fails with `ERR_STORE_READ_ONLY`.
     pub fn check_open(&self, member: Member) -> Result<()> {
         match (&self.conn, member.prepares_anew()) {
-            (Some(_), _) => Ok(()),
+            (Some(_), _) => self.check_writable(member),
             (None, true) => Err(Error::invalid_state(DB_CLOSED)),
             (None, false) => Err(Error::invalid_state(STMT_CLOSED)),
         }

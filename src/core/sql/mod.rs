@@ -26,6 +26,7 @@ macro_rules! run_columns {
 /// 64 MiB of page cache (negative: KiB), see `connection::open`.
 pub const CACHE_SIZE: &str = "PRAGMA cache_size = -65536";
 pub const DATA_VERSION: &str = "PRAGMA data_version";
+pub const SCHEMA_VERSION: &str = "PRAGMA schema_version";
 pub const JOURNAL_MODE_WAL: &str = "PRAGMA journal_mode=WAL";
 pub const VACUUM: &str = "VACUUM";
 
@@ -40,6 +41,9 @@ pub const WHERE_TYPE: &str = "type = ?";
 pub const WHERE_REF_ID: &str = "ref_id = ?";
 pub const WHERE_SINCE: &str = "timestamp >= ?";
 pub const WHERE_UNTIL: &str = "timestamp <= ?";
+/// `iterate`'s keyset condition.
+pub const WHERE_AFTER_ID: &str = "id > ?";
+pub const ID_SPAN: &str = "SELECT min(id), max(id) FROM logs";
 
 /// `SELECT <log columns> FROM logs [WHERE ...] ORDER BY id ASC [LIMIT (SELECT ?)]`.
 ///

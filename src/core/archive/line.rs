@@ -1,0 +1,221 @@
+//! One archive line, `{"id":…,"source":…,"type":…,"refId":…,"payload":…,"timestamp":…}` as
+//! `JSON.stringify` writes it, read without building a JSON tree: the keys are checked in place
+//! and string values are only unescaped when the row is wanted. Any other spelling of a row (a
+//! BLOB written as `{"0":…}`, keys in another order, spaces) goes through `serde_json`.
+
+use crate::core::log_store::LogRow;
+use rusqlite::types::Value;
+use std::borrow::Cow;
+
+/// `why` in a corrupt-line error.
+pub(super) type Why = &'static str;
+
+/// A value of the line. Strings keep their JSON spelling (quotes included) until asked for.
+pub(super) enum Cell<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Json { raw: &'a [u8], escaped: bool },
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+pub(super) struct Line<'a> {
+    pub id: i64,
+    pub source: Cell<'a>,
+    pub kind: Cell<'a>,
+    pub ref_id: Cell<'a>,
+    pub payload: Cell<'a>,
+    pub timestamp: Cell<'a>,
+}
+
+const KEYS: [&[u8]; 5] = [b",\"source\":", b",\"type\":", b",\"refId\":", b",\"payload\":", b",\"timestamp\":"];
+const ID_KEY: &[u8] = b"{\"id\":";
+
+impl Cell<'_> {
+    fn text(&self) -> Result<Option<Cow<'_, str>>, Why> {
+        Ok(Some(match self {
+            Cell::Json { raw, escaped: false } => {
+                Cow::Borrowed(std::str::from_utf8(&raw[1..raw.len() - 1]).map_err(|_| "a string is not UTF-8")?)
+            }
+            Cell::Json { raw, escaped: true } => {
+                Cow::Owned(serde_json::from_slice::<String>(raw).map_err(|_| "a string is not valid JSON")?)
+            }
+            Cell::Text(s) => Cow::Borrowed(s.as_str()),
+            _ => return Ok(None),
+        }))
+    }
+
+    /// `column = want` as SQLite compares a TEXT column with a text value.
+    pub fn text_eq(&self, want: &str) -> Result<bool, Why> {
+        if let Cell::Json { raw, escaped: false } = self {
+            return Ok(&raw[1..raw.len() - 1] == want.as_bytes());
+        }
+        Ok(self.text()?.is_some_and(|t| t == want))
+    }
+
+    /// `column >= bound` in SQLite: NULL is never, TEXT and BLOB sort after every number.
+    pub fn at_least(&self, bound: f64) -> bool {
+        match self {
+            Cell::Null => false,
+            Cell::Integer(i) => *i as f64 >= bound,
+            Cell::Real(f) => *f >= bound,
+            _ => true,
+        }
+    }
+
+    /// `column <= bound` in SQLite.
+    pub fn at_most(&self, bound: f64) -> bool {
+        match self {
+            Cell::Integer(i) => *i as f64 <= bound,
+            Cell::Real(f) => *f <= bound,
+            _ => false,
+        }
+    }
+
+    fn into_value(self) -> Result<Value, Why> {
+        Ok(match self {
+            Cell::Null => Value::Null,
+            Cell::Integer(i) => Value::Integer(i),
+            Cell::Real(f) => Value::Real(f),
+            Cell::Blob(b) => Value::Blob(b),
+            Cell::Text(s) => Value::Text(s),
+            json => Value::Text(json.text()?.map(Cow::into_owned).unwrap_or_default()),
+        })
+    }
+}
+
+impl Line<'_> {
+    pub fn into_row(self) -> Result<LogRow, Why> {
+        Ok(LogRow {
+            id: Value::Integer(self.id),
+            source: self.source.into_value()?,
+            kind: self.kind.into_value()?,
+            ref_id: self.ref_id.into_value()?,
+            payload: self.payload.into_value()?,
+            timestamp: self.timestamp.into_value()?,
+        })
+    }
+}
+
+/// The line as a row, or `None` when it is not one.
+pub(super) fn parse(line: &[u8]) -> Option<Line<'_>> {
+    fast(line).or_else(|| slow(line))
+}
+
+/// The id of a line spelled as the archive writes it.
+pub(super) fn leading_id(line: &[u8]) -> Option<i64> {
+    let rest = line.strip_prefix(ID_KEY)?;
+    let end = rest.iter().position(|&b| b == b',')?;
+    std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
+}
+
+fn fast(line: &[u8]) -> Option<Line<'_>> {
+    let id = leading_id(line)?;
+    let mut pos = ID_KEY.len() + line[ID_KEY.len()..].iter().position(|&b| b == b',')?;
+    let mut cells: [Option<Cell<'_>>; 5] = Default::default();
+    for (key, cell) in KEYS.iter().zip(cells.iter_mut()) {
+        if !line[pos..].starts_with(key) {
+            return None;
+        }
+        pos += key.len();
+        let (value, end) = value(line, pos)?;
+        *cell = Some(value);
+        pos = end;
+    }
+    if pos + 1 != line.len() || line[pos] != b'}' {
+        return None;
+    }
+    let [source, kind, ref_id, payload, timestamp] = cells.map(Option::unwrap);
+    Some(Line { id, source, kind, ref_id, payload, timestamp })
+}
+
+/// A JSON string, `null` or number starting at `pos`, and where it ends.
+fn value(line: &[u8], pos: usize) -> Option<(Cell<'_>, usize)> {
+    match *line.get(pos)? {
+        b'"' => {
+            let mut i = pos + 1;
+            let mut escaped = false;
+            loop {
+                i += memchr::memchr2(b'"', b'\\', &line[i..])?;
+                if line[i] == b'"' {
+                    return Some((Cell::Json { raw: &line[pos..=i], escaped }, i + 1));
+                }
+                escaped = true;
+                i += 2;
+            }
+        }
+        b'n' => line[pos..].starts_with(b"null").then_some((Cell::Null, pos + 4)),
+        b'-' | b'0'..=b'9' => {
+            let len = line[pos..].iter().position(|&b| b == b',' || b == b'}')?;
+            let text = std::str::from_utf8(&line[pos..pos + len]).ok()?;
+            let cell = match text.parse::<i64>() {
+                Ok(i) => Cell::Integer(i),
+                Err(_) => Cell::Real(text.parse().ok()?),
+            };
+            Some((cell, pos + len))
+        }
+        _ => None,
+    }
+}
+
+fn slow(line: &[u8]) -> Option<Line<'static>> {
+    let v: serde_json::Value = serde_json::from_slice(line).ok()?;
+    let obj = v.as_object()?;
+    let id = obj.get("id")?.as_i64()?;
+    let cell = |key: &str| -> Option<Cell<'static>> {
+        Some(match obj.get(key) {
+            None | Some(serde_json::Value::Null) => Cell::Null,
+            Some(serde_json::Value::String(s)) => Cell::Text(s.clone()),
+            Some(serde_json::Value::Number(n)) => match n.as_i64() {
+                Some(i) => Cell::Integer(i),
+                None => Cell::Real(n.as_f64()?),
+            },
+            // node:sqlite's Uint8Array, which JSON.stringify writes as {"0":b0,"1":b1,...}.
+            Some(serde_json::Value::Object(bytes)) => {
+                let mut out = vec![0u8; bytes.len()];
+                for (k, b) in bytes {
+                    *out.get_mut(k.parse::<usize>().ok()?)? = u8::try_from(b.as_u64()?).ok()?;
+                }
+                Cell::Blob(out)
+            }
+            Some(_) => return None,
+        })
+    };
+    Some(Line {
+        id,
+        source: cell("source")?,
+        kind: cell("type")?,
+        ref_id: cell("refId")?,
+        payload: cell("payload")?,
+        timestamp: cell("timestamp")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_lines_as_the_archive_writes_them_and_others() {
+        let l = parse(
+            br#"{"id":7,"source":"s","type":"t\"q","refId":null,"payload":"{\"a\":\"\u4e2d\"}","timestamp":1.5}"#,
+        )
+        .unwrap();
+        assert_eq!(l.id, 7);
+        let row = l.into_row().unwrap();
+        assert_eq!(row.kind, Value::Text("t\"q".into()));
+        assert_eq!(row.payload, Value::Text("{\"a\":\"中\"}".into()));
+        assert_eq!(row.timestamp, Value::Real(1.5));
+        let spaced = parse(
+            br#"{ "timestamp": 3, "id": 2, "source": "a", "type": "b", "refId": "r", "payload": {"0":1,"1":2} }"#,
+        )
+        .unwrap()
+        .into_row()
+        .unwrap();
+        assert_eq!(spaced.payload, Value::Blob(vec![1, 2]));
+        assert_eq!(spaced.timestamp, Value::Integer(3));
+        assert!(parse(b"{\"id\":1,\"source\":\"a\"").is_none());
+        assert!(parse(b"not json").is_none());
+    }
+}

@@ -1,0 +1,315 @@
+//! Reading the archive back: the day files there are, and their rows that match a `query` filter,
+//! merged across the files by id.
+//!
+//! Each day file holds the rows whose timestamp falls on its UTC day, one
+//! `JSON.stringify({id, source, type, refId, payload, timestamp})` line each, by id. So a filter's
+//! `since`/`until` pick the files, and the files are merged lazily: a file is opened only once its
+//! first id is the lowest one left, so with ids rising day by day (the usual case) one file is open
+//! at a time and memory stays at one line per open file. Rows are yielded by id, each id once.
+
+use super::line::{self, Line, Why};
+use crate::core::js_json;
+use crate::core::layout::{self, DAY_FILE_SUFFIX};
+use crate::core::log_store::{check_limit, LogQuery, LogRow};
+use crate::core::row_batch::LogRowBatch;
+use crate::core::utc_day;
+use crate::core::{Error, Result};
+use memchr::memmem::Finder;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+/// Read buffer per open day file.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// One day file of the archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveDayFile {
+    pub day: String,
+    pub bytes: u64,
+}
+
+/// The well-formed `YYYY-MM-DD.jsonl` files in `dir` (regular files named for a real UTC day),
+/// oldest first. Temporary files of an archive in progress (`.tmp.*`) are not day files. No
+/// directory means no days.
+pub fn list_archive_days(dir: &Path) -> Result<Vec<ArchiveDayFile>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(e, "scandir", dir)),
+    };
+    let mut days = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(e, "scandir", dir))?;
+        let name = entry.file_name();
+        let Some(day) = name.to_str().and_then(|n| n.strip_suffix(DAY_FILE_SUFFIX)) else { continue };
+        if !is_day_name(day) {
+            continue;
+        }
+        let path = entry.path();
+        match fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => days.push(ArchiveDayFile { day: day.to_owned(), bytes: meta.len() }),
+            Ok(_) => {}
+            // Gone since the listing (a concurrent rename over it is atomic, a removal is not ours).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(e, "stat", &path)),
+        }
+    }
+    days.sort_unstable_by(|a, b| a.day.cmp(&b.day));
+    Ok(days)
+}
+
+fn is_day_name(day: &str) -> bool {
+    let b = day.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+        && utc_day::assert_valid_utc_day(day).is_ok()
+}
+
+/// Every matching archived row, by id, at most `limit` of them.
+pub fn read_archive(dir: &Path, q: &LogQuery) -> Result<LogRowBatch> {
+    let mut scan = ArchiveScan::open(dir, q)?;
+    let mut batch = LogRowBatch::new();
+    while let Some((_, row)) = scan.next_row()? {
+        batch.push_row(&row)?;
+    }
+    batch.finish();
+    Ok(batch)
+}
+
+/// The filter applied to archive lines, with `query`'s semantics: an explicit `null` (or a NaN
+/// bound, which SQLite binds as NULL) matches nothing; `since`/`until` are inclusive.
+struct Matcher {
+    nothing: bool,
+    source: Option<String>,
+    kind: Option<String>,
+    ref_id: Option<String>,
+    since: Option<f64>,
+    until: Option<f64>,
+    /// The exact bytes a matching line holds (`"source":"x","type":` and so on): a line without
+    /// them is skipped before it is parsed.
+    needles: Vec<Finder<'static>>,
+}
+
+impl Matcher {
+    fn new(q: &LogQuery) -> Self {
+        let mut m = Matcher {
+            nothing: false,
+            source: None,
+            kind: None,
+            ref_id: None,
+            since: None,
+            until: None,
+            needles: Vec::new(),
+        };
+        let texts = [(&q.source, "source", "type"), (&q.kind, "type", "refId"), (&q.ref_id, "refId", "payload")];
+        for (i, (field, key, next)) in texts.into_iter().enumerate() {
+            match field {
+                None => {}
+                Some(None) => m.nothing = true,
+                Some(Some(v)) => {
+                    let mut needle = format!(",\"{key}\":");
+                    js_json::write_string(&mut needle, v);
+                    needle.push_str(&format!(",\"{next}\":"));
+                    m.needles.push(Finder::new(needle.as_bytes()).into_owned());
+                    *[&mut m.source, &mut m.kind, &mut m.ref_id][i] = Some(v.clone());
+                }
+            }
+        }
+        for (field, slot) in [(&q.since, &mut m.since), (&q.until, &mut m.until)] {
+            match field {
+                None => {}
+                Some(Some(v)) if !v.is_nan() => *slot = Some(*v),
+                Some(_) => m.nothing = true,
+            }
+        }
+        m
+    }
+
+    fn may_match(&self, line: &[u8]) -> bool {
+        self.needles.iter().all(|f| f.find(line).is_some())
+    }
+
+    fn matches(&self, l: &Line<'_>) -> std::result::Result<bool, Why> {
+        for (want, cell) in [(&self.source, &l.source), (&self.kind, &l.kind), (&self.ref_id, &l.ref_id)] {
+            if let Some(want) = want {
+                if !cell.text_eq(want)? {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(self.since.is_none_or(|s| l.timestamp.at_least(s)) && self.until.is_none_or(|u| l.timestamp.at_most(u)))
+    }
+
+    /// The days whose files can hold a matching row: a file holds only rows on its own day.
+    fn wants_day(&self, day: &str) -> bool {
+        let bound = |ms: f64| utc_day::utc_date_string_from_ms(ms).ok().filter(|d| d.len() == 10);
+        let after_since = self.since.is_none_or(|s| match bound(s) {
+            Some(d) => day >= d.as_str(),
+            None => s < 0.0,
+        });
+        let before_until = self.until.is_none_or(|u| match bound(u) {
+            Some(d) => day <= d.as_str(),
+            None => u > 0.0,
+        });
+        after_since && before_until
+    }
+}
+
+enum State {
+    /// Not opened yet; its key in the heap is the id of its first line.
+    Pending,
+    Open(Box<OpenDay>),
+    Done,
+}
+
+struct OpenDay {
+    reader: BufReader<File>,
+    buf: Vec<u8>,
+    line_no: usize,
+    last_id: Option<i64>,
+    current: Option<LogRow>,
+}
+
+struct DaySource {
+    path: PathBuf,
+    state: State,
+}
+
+/// The matching archived rows, by id, each id once (see the module docs).
+pub struct ArchiveScan {
+    matcher: Matcher,
+    sources: Vec<DaySource>,
+    heap: BinaryHeap<Reverse<(i64, usize)>>,
+    /// Rows still to yield; `None` for no limit.
+    left: Option<u64>,
+    last_id: Option<i64>,
+}
+
+impl ArchiveScan {
+    pub fn open(dir: &Path, q: &LogQuery) -> Result<Self> {
+        let limit = q.limit.map(check_limit).transpose()?;
+        let matcher = Matcher::new(q);
+        let mut scan = ArchiveScan {
+            left: limit.filter(|l| *l >= 0).map(|l| l as u64),
+            sources: Vec::new(),
+            heap: BinaryHeap::new(),
+            last_id: None,
+            matcher,
+        };
+        if scan.matcher.nothing || scan.left == Some(0) {
+            return Ok(scan);
+        }
+        for day in list_archive_days(dir)? {
+            if !scan.matcher.wants_day(&day.day) {
+                continue;
+            }
+            let path = layout::day_file(dir, &day.day);
+            if let Some(first) = first_id(&path)? {
+                scan.heap.push(Reverse((first, scan.sources.len())));
+                scan.sources.push(DaySource { path, state: State::Pending });
+            }
+        }
+        Ok(scan)
+    }
+
+    /// The next matching row and its id.
+    pub fn next_row(&mut self) -> Result<Option<(i64, LogRow)>> {
+        while self.left != Some(0) {
+            let Some(Reverse((id, i))) = self.heap.pop() else { return Ok(None) };
+            let source = &mut self.sources[i];
+            let row = match &mut source.state {
+                State::Pending => None,
+                State::Open(day) => day.current.take(),
+                State::Done => continue,
+            };
+            if let Some(next) = advance(source, &self.matcher)? {
+                self.heap.push(Reverse((next, i)));
+            }
+            let Some(row) = row else { continue };
+            // A row in two day files (only a hand-made archive has one) is yielded once.
+            if self.last_id == Some(id) {
+                continue;
+            }
+            self.last_id = Some(id);
+            if let Some(left) = &mut self.left {
+                *left -= 1;
+            }
+            return Ok(Some((id, row)));
+        }
+        Ok(None)
+    }
+}
+
+/// The id on a day file's first line; `i64::MIN` when that line is unreadable (the file is then
+/// opened first, and the line reported), `None` for an empty file.
+fn first_id(path: &Path) -> Result<Option<i64>> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(e, "open", path)),
+    };
+    let mut reader = BufReader::with_capacity(4096, file);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf).map_err(|e| Error::io(e, "read", path))? == 0 {
+            return Ok(None);
+        }
+        let l = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        if !l.is_empty() {
+            return Ok(Some(line::leading_id(l).unwrap_or(i64::MIN)));
+        }
+    }
+}
+
+/// Moves `source` to its next matching row; returns that row's id, or `None` at the end.
+fn advance(source: &mut DaySource, matcher: &Matcher) -> Result<Option<i64>> {
+    if matches!(source.state, State::Pending) {
+        let file = File::open(&source.path).map_err(|e| Error::io(e, "open", &source.path))?;
+        source.state = State::Open(Box::new(OpenDay {
+            reader: BufReader::with_capacity(READ_BUFFER, file),
+            buf: Vec::new(),
+            line_no: 0,
+            last_id: None,
+            current: None,
+        }));
+    }
+    let State::Open(day) = &mut source.state else { return Ok(None) };
+    let path = &source.path;
+    loop {
+        day.buf.clear();
+        if day.reader.read_until(b'\n', &mut day.buf).map_err(|e| Error::io(e, "read", path))? == 0 {
+            source.state = State::Done;
+            return Ok(None);
+        }
+        day.line_no += 1;
+        let complete = day.buf.last() == Some(&b'\n');
+        let text = day.buf.strip_suffix(b"\n").unwrap_or(&day.buf);
+        if text.is_empty() || !matcher.may_match(text) {
+            continue;
+        }
+        let parsed = match line::parse(text) {
+            Some(l) => l,
+            // A torn last line (no newline after it) is what an interrupted write leaves; its row
+            // was never deleted from SQLite. The archive's own reader skips it too.
+            None if !complete => continue,
+            None => return Err(Error::archive_unreadable(path, day.line_no, "not a log row as JSON")),
+        };
+        match day.last_id {
+            Some(last) if parsed.id < last => {
+                return Err(Error::archive_unreadable(path, day.line_no, "ids are not in ascending order"))
+            }
+            Some(last) if parsed.id == last => continue,
+            _ => {}
+        }
+        day.last_id = Some(parsed.id);
+        if matcher.matches(&parsed).map_err(|why| Error::archive_unreadable(path, day.line_no, why))? {
+            let id = parsed.id;
+            day.current = Some(parsed.into_row().map_err(|why| Error::archive_unreadable(path, day.line_no, why))?);
+            return Ok(Some(id));
+        }
+    }
+}

@@ -138,6 +138,52 @@ describe('a read-only or full file system', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  nsIt('readOnly: true opens a copy on a read-only mount; reads work, writes fail by name, nothing changes', () => {
+    requireNamespaces();
+    counts.cases += 1;
+    const dir = seededDir();
+    // Two of the four days go to the archive, so the reads cover both places.
+    const s = ours.createLogStore(join(dir, 'logs.db'));
+    s.archiveLogs({ now: JAN1 + 2 * DAY + 1, retentionMs: 0 });
+    s.close();
+    // The truth, read beside ours: the reference's query, and the day files' lines.
+    const ref = reference.createLogStore(join(dir, 'logs.db'));
+    const hot = ref.query().length;
+    ref.close();
+    const archiveDir = join(dir, 'archive', 'logs');
+    const days = readdirSync(archiveDir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort();
+    const lines = days.reduce(
+      (n, f) => n + readFileSync(join(archiveDir, f), 'utf8').split('\n').filter(Boolean).length,
+      0,
+    );
+    expect(hot > 0 && lines > 0, 'rows in both places').toBe(true);
+    const before = snapshot(dir);
+    const steps = runInNamespace(READ_ONLY_BIND('$0'), 'readonlyOpen', dir);
+    expectStep(steps, 'open', true);
+    expectStep(steps, 'count', hot);
+    expectStep(
+      steps,
+      'days',
+      days.map((f) => f.slice(0, 10)),
+    );
+    expectStep(steps, 'archived', lines);
+    expectStep(steps, 'iterated', hot + lines);
+    for (const w of [
+      'append',
+      'appendMany',
+      'appendAsync',
+      'setMeta',
+      'upsertWorkflowRun',
+      'archiveLogs',
+      'archiveLogsAsync',
+    ])
+      expectStepCoded(steps, w, /^ERR_STORE_READ_ONLY$/);
+    expectStep(steps, 'countAfter', hot);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
   nsIt('read-only archive directory and blob root: the archive fails with EROFS and keeps every row', () => {
     requireNamespaces();
     counts.cases += 1;

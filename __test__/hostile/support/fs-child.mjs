@@ -72,6 +72,42 @@ function safeList(d) {
 }
 
 const scenarios = {
+  /** A copy of a data directory on a read-only mount, opened with `readOnly: true`. */
+  async readonlyOpen() {
+    const db = join(dir, 'logs.db');
+    let store = null;
+    await step('open', () => {
+      store = createLogStore(db, { readOnly: true });
+      return true;
+    });
+    if (!store) return;
+    await step('count', () => store.query().length);
+    await step('days', () => store.listArchiveDays().map((d) => d.day));
+    await step('archived', () => store.readArchive().length);
+    await step('iterated', async () => {
+      let n = 0;
+      for await (const _ of store.iterate({}, { includeArchive: true })) n += 1;
+      return n;
+    });
+    await step('append', () => store.append(entry(100)));
+    await step('appendMany', () => store.appendMany([entry(101)]));
+    await step('appendAsync', () => store.appendAsync(entry(102)));
+    await step('setMeta', () => store.setMeta('k', 'v'));
+    await step('upsertWorkflowRun', () =>
+      store.upsertWorkflowRun(entry(103), {
+        runId: 'r',
+        workflow: 'w',
+        status: 'started',
+        timestamp: JAN1,
+        exitCode: null,
+      }),
+    );
+    await step('archiveLogs', () => store.archiveLogs({ now: JAN1 + 40 * DAY, retentionMs: 0 }));
+    await step('archiveLogsAsync', () => store.archiveLogsAsync({ now: JAN1 + 40 * DAY, retentionMs: 0 }));
+    await step('countAfter', () => store.query().length);
+    await step('close', () => store.close());
+  },
+
   /** The data directory, with a store, archive and blobs, mounted read-only. */
   async readonly() {
     const db = join(dir, 'logs.db');

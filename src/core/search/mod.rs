@@ -155,37 +155,97 @@ impl SearchIndex {
             }
         }
         let names: Vec<&str> = conds.iter().map(|(c, _)| *c).collect();
-        let by_rank = opts.order == Order::Rank;
-        let (upper, offset) = match (opts.order, opts.before) {
-            (Order::Time, Some(b)) => (b, 0),
-            (Order::Time, None) => (i64::MAX, 0),
-            (Order::Rank, b) => (i64::MAX, b.unwrap_or(0)),
-        };
-        let mut stmt = conn.prepare_cached(&sql::select_hits(&names, by_rank))?;
-        // One row more than asked for tells whether there is a next page.
-        let fetch = opts.limit as i64 + 1;
-        let mut args: Vec<Value> = vec![Value::Text(expr), upper.into(), lo.into(), hi.into()];
-        args.extend(conds.into_iter().map(|(_, v)| v));
-        args.push(fetch.into());
-        if by_rank {
-            args.push(offset.into());
-        }
+        let values: Vec<Value> = conds.into_iter().map(|(_, v)| v).collect();
         let fts = opts.syntax == Syntax::Fts;
         let wrap = |e: rusqlite::Error| if fts && is_query_error(&e) { syntax_error(text, e) } else { e.into() };
-        let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(wrap)?;
-        let (mut taken, mut last_id) = (0usize, 0i64);
-        while let Some(row) = rows.next().map_err(wrap)? {
-            if taken == opts.limit {
-                return Ok(Some(if by_rank { offset + taken as i64 } else { last_id }));
-            }
-            last_id = row.get(0)?;
+        let mut emit = |row: &rusqlite::Row<'_>| -> Result<()> {
             let payload = match row.get_ref(4)? {
                 rusqlite::types::ValueRef::Text(t) => Some(crate::core::js_value::sqlite_text(t)),
                 _ => None,
             };
             let snip = snippet::snippet(payload.as_deref(), &words);
-            f(row, snip)?;
-            taken += 1;
+            f(row, snip)
+        };
+        let limit = opts.limit as i64;
+        if opts.order == Order::Time {
+            // The cursor is one more upper bound: folded into `hi`, as FTS5 uses only one.
+            if let Some(b) = opts.before {
+                hi = hi.min(b - 1);
+            }
+            let mut stmt = conn.prepare_cached(&sql::select_hits(&names))?;
+            let mut args: Vec<Value> = vec![Value::Text(expr), lo.into(), hi.into()];
+            args.extend(values);
+            // One row more than asked for tells whether there is a next page.
+            args.push((limit + 1).into());
+            let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(wrap)?;
+            let (mut taken, mut last_id) = (0, 0i64);
+            while let Some(row) = rows.next().map_err(wrap)? {
+                if taken == limit {
+                    return Ok(Some(last_id));
+                }
+                last_id = row.get(0)?;
+                emit(row)?;
+                taken += 1;
+            }
+            return Ok(None);
+        }
+        // By rank. Unfiltered: the top ids from the index alone (FTS5 then scores and sorts ids,
+        // not rows), their rows by id; only when too few are still in `logs` (archived), the ranked
+        // join picks up after them. Filtered: the ranked join of ids, which scores only the rows
+        // that pass. One read transaction, so every statement sees the same index and scores.
+        let offset = opts.before.unwrap_or(0);
+        let need = offset.saturating_add(limit + 1);
+        let tx = conn.unchecked_transaction()?;
+        let mut by_id = tx.prepare_cached(&sql::row_by_id(&names))?;
+        // Rows passing the filters so far, in rank order.
+        let mut seen = 0i64;
+        let mut take = |id: i64, seen: &mut i64| -> Result<bool> {
+            let mut args: Vec<Value> = vec![id.into()];
+            args.extend(values.iter().cloned());
+            let mut rows = by_id.query(rusqlite::params_from_iter(args))?;
+            if let Some(row) = rows.next()? {
+                if *seen == offset + limit {
+                    return Ok(true);
+                }
+                if *seen >= offset {
+                    emit(row)?;
+                }
+                *seen += 1;
+            }
+            Ok(false)
+        };
+        if names.is_empty() {
+            let first = need.saturating_add(need / 4).saturating_add(16);
+            let ids: Vec<i64> = {
+                let mut top = tx.prepare_cached(sql::TOP_RANKED)?;
+                let rows = top.query_map(rusqlite::params![expr, lo, hi, first], |r| r.get(0)).map_err(wrap)?;
+                rows.collect::<rusqlite::Result<_>>().map_err(wrap)?
+            };
+            let exhausted = (ids.len() as i64) < first;
+            for id in ids {
+                if take(id, &mut seen)? {
+                    return Ok(Some(offset + limit));
+                }
+            }
+            if exhausted {
+                return Ok(None);
+            }
+        } else {
+            seen = offset;
+        }
+        let rest: Vec<i64> = {
+            let mut stmt = tx.prepare_cached(&sql::ranked_rows(&names))?;
+            let mut args: Vec<Value> = vec![Value::Text(expr), lo.into(), hi.into()];
+            args.extend(values.iter().cloned());
+            args.push((need - seen).into());
+            args.push(seen.into());
+            let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get(0)).map_err(wrap)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(wrap)?
+        };
+        for id in rest {
+            if take(id, &mut seen)? {
+                return Ok(Some(offset + limit));
+            }
         }
         Ok(None)
     }

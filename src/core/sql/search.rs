@@ -36,23 +36,52 @@ pub fn id_span(conds: &[&str]) -> String {
     sql
 }
 
-/// Hits joined with their rows (columns as `LogRow`), newest first or by bm25. The index drives the
-/// join (CROSS JOIN keeps it outermost), so rows the archive moved out simply drop out. Bound in
-/// order: the MATCH text, `rowid < ?`, `rowid >= ?`, `rowid <= ?`, each condition, the limit, and
-/// for `rank` the offset.
-pub fn select_hits(conds: &[&str], by_rank: bool) -> String {
-    let mut sql = String::from(
-        "SELECT l.id, l.source, l.type, l.ref_id, l.payload, l.timestamp FROM search CROSS JOIN log.logs AS l \
-         ON l.id = search.rowid WHERE search MATCH ? AND search.rowid < ? AND search.rowid >= ? AND search.rowid <= ?",
-    );
+/// The columns of a hit, as `LogRow`.
+const HIT_COLUMNS: &str = "SELECT l.id, l.source, l.type, l.ref_id, l.payload, l.timestamp";
+
+fn push_conds(sql: &mut String, conds: &[&str]) {
     for c in conds {
         sql.push_str(" AND l.");
         sql.push_str(c);
     }
-    sql.push_str(if by_rank {
-        " ORDER BY search.rank, search.rowid DESC LIMIT ? OFFSET ?"
-    } else {
-        " ORDER BY search.rowid DESC LIMIT ?"
-    });
+}
+
+/// Hits joined with their rows, newest first. The index drives the join (CROSS JOIN keeps it
+/// outermost) and walks its doclist from the span's top id down, stopping after the limit, so rows
+/// the archive moved out simply drop out. Bound in order: the MATCH text, `rowid >= ?`,
+/// `rowid <= ?` (one bound each side: FTS5 uses only the first of each), each condition, the limit.
+pub fn select_hits(conds: &[&str]) -> String {
+    let mut sql = format!(
+        "{HIT_COLUMNS} FROM search CROSS JOIN log.logs AS l ON l.id = search.rowid \
+         WHERE search MATCH ? AND search.rowid >= ? AND search.rowid <= ?"
+    );
+    push_conds(&mut sql, conds);
+    sql.push_str(" ORDER BY search.rowid DESC LIMIT ?");
+    sql
+}
+
+/// The best-ranked hits' ids from the index alone (bm25, ties newest first), so the sort keeps only
+/// the top `LIMIT` ids, never the rows. Bound: the MATCH text, `rowid >= ?`, `rowid <= ?`, the limit.
+pub const TOP_RANKED: &str = "SELECT rowid FROM search WHERE search MATCH ? AND rowid >= ? AND rowid <= ? \
+     ORDER BY rank, rowid DESC LIMIT ?";
+
+/// The ranked ids of the hits whose rows pass the conditions, for when the index alone's top ids
+/// were too few once filtered. Bound as [`TOP_RANKED`], each condition after the bounds, then the
+/// limit and the offset.
+pub fn ranked_rows(conds: &[&str]) -> String {
+    let mut sql = String::from(
+        "SELECT search.rowid FROM search CROSS JOIN log.logs AS l ON l.id = search.rowid \
+         WHERE search MATCH ? AND search.rowid >= ? AND search.rowid <= ?",
+    );
+    push_conds(&mut sql, conds);
+    sql.push_str(" ORDER BY search.rank, search.rowid DESC LIMIT ? OFFSET ?");
+    sql
+}
+
+/// One hit's row (columns as `LogRow`) by id, if it is still in `logs` and passes the conditions.
+/// Bound: the id, then each condition.
+pub fn row_by_id(conds: &[&str]) -> String {
+    let mut sql = format!("{HIT_COLUMNS} FROM log.logs AS l WHERE l.id = ?");
+    push_conds(&mut sql, conds);
     sql
 }

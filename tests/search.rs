@@ -220,3 +220,67 @@ fn the_index_is_a_cache_that_rebuilds() {
     assert_eq!(again.build_step(100).unwrap(), (100, 200));
     assert_eq!(all_pages(&mut again, "timeout", SearchOptions::new()), first);
 }
+
+/// The ranked order as one statement over the index and `logs` would give it: bm25, ties newest
+/// first, rows no longer in `logs` left out.
+fn ranked_truth(store: &LogStore, text: &str, cond: &str) -> Vec<i64> {
+    let raw = rusqlite::Connection::open(nerve_store::core::search_index_path(store.path())).unwrap();
+    raw.execute("ATTACH DATABASE ?1 AS log", [store.path().to_string_lossy().as_ref()]).unwrap();
+    let sql = format!(
+        "SELECT search.rowid FROM search CROSS JOIN log.logs AS l ON l.id = search.rowid \
+         WHERE search MATCH ?1 {cond} ORDER BY search.rank, search.rowid DESC"
+    );
+    let mut stmt = raw.prepare(&sql).unwrap();
+    let ids = stmt.query_map([text], |r| r.get(0)).unwrap();
+    ids.collect::<rusqlite::Result<_>>().unwrap()
+}
+
+#[test]
+fn rank_pages_follow_bm25_with_filters_windows_and_archived_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = seeded(dir.path(), 1_500);
+    let mut rng = Rng(42);
+    for i in 0..400 {
+        let (source, p) = (if i % 3 == 0 { "agent" } else { "daemon" }, payload(&mut rng, i));
+        store.append(&entry(source, "tick", None, p.as_deref(), JAN1 + 3 * DAY + i as i64 * 1000)).unwrap();
+    }
+    let mut index = SearchIndex::new(store.path());
+    let agent = LogQuery { source: Some(Some("agent".into())), ..Default::default() };
+    let since = JAN1 + 3 * DAY + 50_000;
+    let until = JAN1 + 3 * DAY + 250_000;
+    let window = LogQuery { since: Some(Some(since as f64)), until: Some(Some(until as f64)), ..Default::default() };
+    let check = |index: &mut SearchIndex, store: &LogStore| {
+        for q in ["disk", "error", "错误"] {
+            for limit in [1, 7, 50] {
+                let rank = |filter: &LogQuery| SearchOptions {
+                    order: Order::Rank,
+                    limit,
+                    filter: filter.clone(),
+                    ..SearchOptions::new()
+                };
+                assert_eq!(all_pages(index, q, rank(&LogQuery::default())), ranked_truth(store, q, ""), "{q} {limit}");
+                assert_eq!(
+                    all_pages(index, q, rank(&agent)),
+                    ranked_truth(store, q, "AND l.source = 'agent'"),
+                    "{q} {limit} agent"
+                );
+                let cond = format!("AND l.timestamp >= {since} AND l.timestamp <= {until}");
+                assert_eq!(all_pages(index, q, rank(&window)), ranked_truth(store, q, &cond), "{q} {limit} window");
+            }
+        }
+    };
+    check(&mut index, &store);
+    // Archive the first day: most of the index's best hits are gone from `logs`.
+    store
+        .archive_logs(
+            &ArchiveOptions {
+                now: Some((JAN1 + 3 * DAY) as f64),
+                retention_ms: Some(DAY as f64),
+                ..Default::default()
+            },
+            &store.default_archive_dir(),
+        )
+        .unwrap();
+    assert_eq!(store.query(&LogQuery::default()).unwrap().len(), 400);
+    check(&mut index, &store);
+}

@@ -163,6 +163,11 @@ impl LogStore {
         while let Some(row) = rows.next()? {
             f(row)?;
         }
+        drop(rows);
+        drop(stmt);
+        // A walk over the whole table would fill the page cache (64 MiB) with pages it reads
+        // once; handing them back after each page keeps iterate's memory at about one page.
+        conn.release_memory()?;
         Ok(())
     }
 }

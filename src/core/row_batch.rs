@@ -126,7 +126,7 @@ impl LogRowBatch {
     }
 
     /// Adds one row's columns, in `SELECT id, source, type, ref_id, payload, timestamp` order.
-    fn push_refs(&mut self, cols: [ValueRef<'_>; 6]) -> Result<()> {
+    pub fn push_refs(&mut self, cols: [ValueRef<'_>; 6]) -> Result<()> {
         let index = self.len as u32;
         self.len += 1;
         if self.current.as_ref().is_none_or(|c| c.len() >= CHUNK_UNITS) {

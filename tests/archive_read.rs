@@ -134,8 +134,8 @@ fn read_only_creates_nothing_and_refuses_writes() {
     assert!(ro.check_open(Member::GetMeta).is_ok());
 }
 
-/// Not a pass/fail figure for slow machines: prints lines/s for an unfiltered read of 300k lines
-/// and for a source filter over them, and fails only far below the 1M lines/s target.
+/// Not a pass/fail figure for slow machines: prints lines/s (the best of five reads) for an
+/// unfiltered read of 300k lines, a source filter and a time range over them, and fails only far below the 1M lines/s target.
 #[test]
 fn scan_rate() {
     let dir = tempfile::tempdir().unwrap();
@@ -167,9 +167,13 @@ fn scan_rate() {
             .filter(|d| q.since.is_none() || ("2026-01-03"..="2026-01-05").contains(&d.day.as_str()))
             .map(|d| fs::read_to_string(arch.join(format!("{}.jsonl", d.day))).unwrap().lines().count())
             .sum();
-        let t = Instant::now();
-        let rows = read_archive(&arch, &q).unwrap().len;
-        let secs = t.elapsed().as_secs_f64();
+        // The best of five reads, so a busy machine's pauses are not the figure.
+        let (mut rows, mut secs) = (0, f64::INFINITY);
+        for _ in 0..5 {
+            let t = Instant::now();
+            rows = read_archive(&arch, &q).unwrap().len;
+            secs = secs.min(t.elapsed().as_secs_f64());
+        }
         println!("[archive scan] {what}: {scanned} lines, {rows} rows, {:.2} M lines/s", scanned as f64 / secs / 1e6);
         if !cfg!(debug_assertions) {
             assert!(scanned as f64 / secs > 250_000.0, "{what}: far below 1M lines/s");

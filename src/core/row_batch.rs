@@ -126,7 +126,7 @@ impl LogRowBatch {
     }
 
     /// Adds one row's columns, in `SELECT id, source, type, ref_id, payload, timestamp` order.
-    fn push_refs(&mut self, cols: [ValueRef<'_>; 6]) -> Result<()> {
+    pub fn push_refs(&mut self, cols: [ValueRef<'_>; 6]) -> Result<()> {
         let index = self.len as u32;
         self.len += 1;
         if self.current.as_ref().is_none_or(|c| c.len() >= CHUNK_UNITS) {
@@ -198,7 +198,7 @@ impl LogRowBatch {
         }
         let text = sqlite_text(raw);
         if let Some(&i) = self.dict_index.get(text.as_ref()) {
-            self.last[column] = (raw.to_vec(), i);
+            self.remember(column, raw, i);
             return Some(Cell::Text(i));
         }
         if self.dict.len() >= MAX_DICT {
@@ -207,8 +207,16 @@ impl LogRowBatch {
         let i = self.dict.len() as u32;
         self.dict.push(text.clone().into_owned());
         self.dict_index.insert(text.into_owned(), i);
-        self.last[column] = (raw.to_vec(), i);
+        self.remember(column, raw, i);
         Some(Cell::Text(i))
+    }
+
+    /// Keeps `raw` as the column's previous value, in the buffer it already has.
+    fn remember(&mut self, column: usize, raw: &[u8], i: u32) {
+        let (last_raw, last) = &mut self.last[column];
+        last_raw.clear();
+        last_raw.extend_from_slice(raw);
+        *last = i;
     }
 }
 

@@ -98,11 +98,12 @@ fn next_batch(cursor: &Mutex<LogCursor>, store: &SharedStore) -> Result<Option<L
 
 #[napi]
 impl NativeLogCursor {
-    /// The next batch (a row batch, see `lib/rows.js`), or `null` at the end; off the JavaScript
-    /// thread. The facade asks for one batch at a time.
+    /// The next batch (a row batch, see `lib/rows.js`), or `null` at the end; read on a thread
+    /// of lower priority, so on a busy machine the JavaScript thread is not kept waiting behind
+    /// a walk over the whole log. The facade asks for one batch at a time.
     #[napi(catch_unwind, ts_return_type = "Promise<unknown>")]
-    pub fn next_batch(&self) -> AsyncTask<Job<Option<LogRowBatch>>> {
+    pub fn next_batch<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
         let (cursor, store) = (self.cursor.clone(), self.store.clone());
-        task::spawn(move || next_batch(&cursor, &store), batch_or_null)
+        task::spawn_background(env, move || next_batch(&cursor, &store), batch_or_null)
     }
 }

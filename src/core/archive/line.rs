@@ -4,7 +4,7 @@
 //! BLOB written as `{"0":…}`, keys in another order, spaces) goes through `serde_json`.
 
 use crate::core::log_store::LogRow;
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use std::borrow::Cow;
 
 /// `why` in a corrupt-line error.
@@ -85,7 +85,159 @@ impl Cell<'_> {
     }
 }
 
+/// A parsed line without its borrow: string values as offsets into the line's buffer, so a
+/// matching line is kept (in a buffer swapped out, not copied) and used later without a second
+/// parse.
+pub(super) struct HeldLine {
+    id: i64,
+    cells: [Held; 5],
+}
+
+enum Held {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Json { start: usize, end: usize, escaped: bool },
+    Text(String),
+    Blob(Vec<u8>),
+}
+
 impl Line<'_> {
+    /// The line, its strings as offsets into `base`, the buffer it was parsed from.
+    pub fn hold(self, base: &[u8]) -> HeldLine {
+        let held = |c: Cell<'_>| match c {
+            Cell::Null => Held::Null,
+            Cell::Integer(i) => Held::Integer(i),
+            Cell::Real(f) => Held::Real(f),
+            Cell::Json { raw, escaped } => {
+                let start = raw.as_ptr() as usize - base.as_ptr() as usize;
+                Held::Json { start, end: start + raw.len(), escaped }
+            }
+            Cell::Text(s) => Held::Text(s),
+            Cell::Blob(b) => Held::Blob(b),
+        };
+        HeldLine { id: self.id, cells: [self.source, self.kind, self.ref_id, self.payload, self.timestamp].map(held) }
+    }
+}
+
+impl HeldLine {
+    /// The line again, borrowing from `base`, the buffer [`Line::hold`] was given.
+    pub fn line<'a>(&'a self, base: &'a [u8]) -> Line<'a> {
+        let cell = |h: &'a Held| match h {
+            Held::Null => Cell::Null,
+            Held::Integer(i) => Cell::Integer(*i),
+            Held::Real(f) => Cell::Real(*f),
+            Held::Json { start, end, escaped } => Cell::Json { raw: &base[*start..*end], escaped: *escaped },
+            Held::Text(s) => Cell::Text(s.clone()),
+            Held::Blob(b) => Cell::Blob(b.clone()),
+        };
+        let [source, kind, ref_id, payload, timestamp] = &self.cells;
+        Line {
+            id: self.id,
+            source: cell(source),
+            kind: cell(kind),
+            ref_id: cell(ref_id),
+            payload: cell(payload),
+            timestamp: cell(timestamp),
+        }
+    }
+}
+
+/// Buffers for the unescaped strings of one line, reused from line to line.
+#[derive(Default)]
+pub(super) struct Scratch([Vec<u8>; 5]);
+
+impl<'a> Cell<'a> {
+    /// The cell as the column value [`Cell::into_value`] gives, borrowed from the line or, for
+    /// an escaped string, unescaped into `buf`.
+    fn value_ref<'s>(&'s self, buf: &'s mut Vec<u8>) -> Result<ValueRef<'s>, Why> {
+        Ok(match self {
+            Cell::Null => ValueRef::Null,
+            Cell::Integer(i) => ValueRef::Integer(*i),
+            Cell::Real(f) => ValueRef::Real(*f),
+            Cell::Blob(b) => ValueRef::Blob(b),
+            Cell::Text(s) => ValueRef::Text(s.as_bytes()),
+            Cell::Json { raw, escaped: false } => {
+                let inner = &raw[1..raw.len() - 1];
+                std::str::from_utf8(inner).map_err(|_| "a string is not UTF-8")?;
+                ValueRef::Text(inner)
+            }
+            Cell::Json { raw, escaped: true } => {
+                if unescape(raw, buf).is_none() {
+                    // What the quick loop does not handle (surrogates, control characters,
+                    // invalid escapes or UTF-8) is read, or refused, as before.
+                    let s = serde_json::from_slice::<String>(raw).map_err(|_| "a string is not valid JSON")?;
+                    buf.clear();
+                    buf.extend_from_slice(s.as_bytes());
+                }
+                ValueRef::Text(buf)
+            }
+        })
+    }
+}
+
+/// The JSON string `raw` (quotes included) unescaped into `out`, or `None` when it holds
+/// anything but plain escapes of characters outside the surrogate range and valid UTF-8.
+fn unescape(raw: &[u8], out: &mut Vec<u8>) -> Option<()> {
+    out.clear();
+    let inner = &raw[1..raw.len() - 1];
+    out.reserve(inner.len());
+    let (mut i, mut run) = (0, 0);
+    while i < inner.len() {
+        match inner[i] {
+            b'\\' => {}
+            b if b < 0x20 => return None,
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        out.extend_from_slice(&inner[run..i]);
+        let c = match *inner.get(i + 1)? {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'/' => b'/',
+            b'b' => 8,
+            b'f' => 12,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                let hex = inner.get(i + 2..i + 6)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                let code = u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+                out.extend_from_slice(char::from_u32(code)?.encode_utf8(&mut [0; 4]).as_bytes());
+                i += 6;
+                run = i;
+                continue;
+            }
+            _ => return None,
+        };
+        out.push(c);
+        i += 2;
+        run = i;
+    }
+    out.extend_from_slice(&inner[run..]);
+    std::str::from_utf8(out).ok().map(|_| ())
+}
+
+impl Line<'_> {
+    /// The row's columns in `SELECT id, source, type, ref_id, payload, timestamp` order, the same
+    /// values [`Line::into_row`] gives, without building the row.
+    pub fn value_refs<'s>(&'s self, scratch: &'s mut Scratch) -> Result<[ValueRef<'s>; 6], Why> {
+        let [a, b, c, d, e] = &mut scratch.0;
+        Ok([
+            ValueRef::Integer(self.id),
+            self.source.value_ref(a)?,
+            self.kind.value_ref(b)?,
+            self.ref_id.value_ref(c)?,
+            self.payload.value_ref(d)?,
+            self.timestamp.value_ref(e)?,
+        ])
+    }
+
     pub fn into_row(self) -> Result<LogRow, Why> {
         Ok(LogRow {
             id: Value::Integer(self.id),
@@ -195,6 +347,44 @@ fn slow(line: &[u8]) -> Option<Line<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::row_batch::LogRowBatch;
+
+    #[test]
+    fn borrowed_columns_are_the_row_the_owned_read_gives() {
+        let strings = [
+            r#""plain""#,
+            r#""q\"b\\s\/n\nr\rt\tb\bf\f""#,
+            r#""\u4e2d\u0041\u0000x""#,
+            r#""\ud83d\ude00 pair""#,
+            r#""\ud800 lone""#,
+            r#""bad \x escape""#,
+            "\"中文 \\\"q\\\"\"",
+            "\"tab\tinside \\n\"",
+        ];
+        let mut scratch = Scratch::default();
+        for s in strings {
+            let text = format!(r#"{{"id":1,"source":{s},"type":"t","refId":null,"payload":{s},"timestamp":2}}"#);
+            let line = parse(text.as_bytes()).unwrap();
+            let held = parse(text.as_bytes()).unwrap().hold(text.as_bytes());
+            // The batch each makes: the owned row pushed as before, the borrowed columns as now.
+            let batch = |cols: Result<[ValueRef<'_>; 6], Why>| {
+                cols.map(|cols| {
+                    let mut b = LogRowBatch::new();
+                    b.push_refs(cols).unwrap();
+                    b.finish();
+                    format!("{b:?}")
+                })
+            };
+            let owned = parse(text.as_bytes()).unwrap().into_row().map(|row| {
+                let mut b = LogRowBatch::new();
+                b.push_row(&row).unwrap();
+                b.finish();
+                format!("{b:?}")
+            });
+            assert_eq!(owned, batch(line.value_refs(&mut scratch)), "{s}");
+            assert_eq!(owned, batch(held.line(text.as_bytes()).value_refs(&mut scratch)), "{s}");
+        }
+    }
 
     #[test]
     fn reads_lines_as_the_archive_writes_them_and_others() {

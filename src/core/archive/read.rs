@@ -7,7 +7,7 @@
 //! first id is the lowest one left, so with ids rising day by day (the usual case) one file is open
 //! at a time and memory stays at one line per open file. Rows are yielded by id, each id once.
 
-use super::line::{self, Line, Why};
+use super::line::{self, HeldLine, Line, Scratch, Why};
 use crate::core::js_json;
 use crate::core::layout::{self, DAY_FILE_SUFFIX};
 use crate::core::log_store::{check_limit, LogQuery, LogRow};
@@ -72,9 +72,7 @@ fn is_day_name(day: &str) -> bool {
 pub fn read_archive(dir: &Path, q: &LogQuery) -> Result<LogRowBatch> {
     let mut scan = ArchiveScan::open(dir, q)?;
     let mut batch = LogRowBatch::new();
-    while let Some((_, row)) = scan.next_row()? {
-        batch.push_row(&row)?;
-    }
+    while scan.push_next(&mut batch)?.is_some() {}
     batch.finish();
     Ok(batch)
 }
@@ -170,7 +168,11 @@ struct OpenDay {
     buf: Vec<u8>,
     line_no: usize,
     last_id: Option<i64>,
-    current: Option<LogRow>,
+    /// The matching line this file's key in the heap stands for, while `held`; swapped
+    /// with `buf`, so no line is copied.
+    current: Vec<u8>,
+    current_line_no: usize,
+    held: Option<HeldLine>,
 }
 
 struct DaySource {
@@ -186,6 +188,7 @@ pub struct ArchiveScan {
     /// Rows still to yield; `None` for no limit.
     left: Option<u64>,
     last_id: Option<i64>,
+    scratch: Scratch,
 }
 
 impl ArchiveScan {
@@ -198,6 +201,7 @@ impl ArchiveScan {
             heap: BinaryHeap::new(),
             last_id: None,
             matcher,
+            scratch: Scratch::default(),
         };
         if scan.matcher.nothing || scan.left == Some(0) {
             return Ok(scan);
@@ -217,27 +221,48 @@ impl ArchiveScan {
 
     /// The next matching row and its id.
     pub fn next_row(&mut self) -> Result<Option<(i64, LogRow)>> {
+        self.next_with(|l, _| l.into_row())
+    }
+
+    /// Adds the next matching row to `batch`, its columns taken straight from the line; returns
+    /// its id, or `None` at the end.
+    pub fn push_next(&mut self, batch: &mut LogRowBatch) -> Result<Option<i64>> {
+        match self.next_with(|l, scratch| Ok(batch.push_refs(l.value_refs(scratch)?)))? {
+            Some((id, pushed)) => pushed.map(|()| Some(id)),
+            None => Ok(None),
+        }
+    }
+
+    /// Hands the next matching line to `f` (before its file moves on, so the line is borrowed)
+    /// and returns its id with what `f` made of it.
+    fn next_with<T>(
+        &mut self,
+        mut f: impl FnMut(Line<'_>, &mut Scratch) -> std::result::Result<T, Why>,
+    ) -> Result<Option<(i64, T)>> {
         while self.left != Some(0) {
             let Some(Reverse((id, i))) = self.heap.pop() else { return Ok(None) };
             let source = &mut self.sources[i];
-            let row = match &mut source.state {
-                State::Pending => None,
-                State::Open(day) => day.current.take(),
+            let mut out = None;
+            match &mut source.state {
+                State::Pending => {}
+                State::Open(day) => {
+                    // A row in two day files (only a hand-made archive has one) is yielded once.
+                    if let Some(held) = day.held.take().filter(|_| self.last_id != Some(id)) {
+                        let unreadable = |why| Error::archive_unreadable(&source.path, day.current_line_no, why);
+                        out = Some(f(held.line(&day.current), &mut self.scratch).map_err(unreadable)?);
+                    }
+                }
                 State::Done => continue,
-            };
+            }
             if let Some(next) = advance(source, &self.matcher)? {
                 self.heap.push(Reverse((next, i)));
             }
-            let Some(row) = row else { continue };
-            // A row in two day files (only a hand-made archive has one) is yielded once.
-            if self.last_id == Some(id) {
-                continue;
-            }
+            let Some(value) = out else { continue };
             self.last_id = Some(id);
             if let Some(left) = &mut self.left {
                 *left -= 1;
             }
-            return Ok(Some((id, row)));
+            return Ok(Some((id, value)));
         }
         Ok(None)
     }
@@ -274,7 +299,9 @@ fn advance(source: &mut DaySource, matcher: &Matcher) -> Result<Option<i64>> {
             buf: Vec::new(),
             line_no: 0,
             last_id: None,
-            current: None,
+            current: Vec::new(),
+            current_line_no: 0,
+            held: None,
         }));
     }
     let State::Open(day) = &mut source.state else { return Ok(None) };
@@ -308,7 +335,10 @@ fn advance(source: &mut DaySource, matcher: &Matcher) -> Result<Option<i64>> {
         day.last_id = Some(parsed.id);
         if matcher.matches(&parsed).map_err(|why| Error::archive_unreadable(path, day.line_no, why))? {
             let id = parsed.id;
-            day.current = Some(parsed.into_row().map_err(|why| Error::archive_unreadable(path, day.line_no, why))?);
+            day.held = Some(parsed.hold(&day.buf));
+            // The line stays where it is: the buffers swap, the offsets stay valid.
+            std::mem::swap(&mut day.buf, &mut day.current);
+            day.current_line_no = day.line_no;
             return Ok(Some(id));
         }
     }

@@ -97,14 +97,13 @@ impl LogCursor {
     fn fill_from_archive(&mut self, batch: &mut LogRowBatch) -> Result<()> {
         while self.room(batch) > 0 {
             let Some(scan) = &mut self.archive else { return Ok(()) };
-            let Some((id, row)) = scan.next_row()? else {
+            let Some(id) = scan.push_next(batch)? else {
                 self.archive = None;
                 return Ok(());
             };
             if id >= self.db_span.0 && id <= self.db_span.1 {
                 self.overlap.push_back(id);
             }
-            batch.push_row(&row)?;
             self.took_one();
         }
         Ok(())
@@ -163,6 +162,11 @@ impl LogStore {
         while let Some(row) = rows.next()? {
             f(row)?;
         }
+        drop(rows);
+        drop(stmt);
+        // A walk over the whole table would fill the page cache (64 MiB) with pages it reads
+        // once; handing them back after each page keeps iterate's memory at about one page.
+        conn.release_memory()?;
         Ok(())
     }
 }

@@ -43,7 +43,9 @@ pub const WHERE_SINCE: &str = "timestamp >= ?";
 pub const WHERE_UNTIL: &str = "timestamp <= ?";
 /// `iterate`'s keyset condition.
 pub const WHERE_AFTER_ID: &str = "id > ?";
-pub const ID_SPAN: &str = "SELECT min(id), max(id) FROM logs";
+/// Two subqueries: SQLite reads `min` or `max` alone from the ends of the rowid b-tree, but both
+/// in one SELECT scan the whole table.
+pub const ID_SPAN: &str = "SELECT (SELECT min(id) FROM logs), (SELECT max(id) FROM logs)";
 
 /// `SELECT <log columns> FROM logs [WHERE ...] ORDER BY id ASC [LIMIT (SELECT ?)]`.
 ///

@@ -1,0 +1,62 @@
+//! Unit tests of the archive line reader (`line.rs`).
+
+use super::*;
+use crate::core::row_batch::LogRowBatch;
+
+#[test]
+fn borrowed_columns_are_the_row_the_owned_read_gives() {
+    let strings = [
+        r#""plain""#,
+        r#""q\"b\\s\/n\nr\rt\tb\bf\f""#,
+        r#""\u4e2d\u0041\u0000x""#,
+        r#""\ud83d\ude00 pair""#,
+        r#""\ud800 lone""#,
+        r#""bad \x escape""#,
+        "\"中文 \\\"q\\\"\"",
+        "\"tab\tinside \\n\"",
+    ];
+    let mut scratch = Scratch::default();
+    for s in strings {
+        let text = format!(r#"{{"id":1,"source":{s},"type":"t","refId":null,"payload":{s},"timestamp":2}}"#);
+        let line = parse(text.as_bytes()).unwrap();
+        let held = parse(text.as_bytes()).unwrap().hold(text.as_bytes());
+        // The batch each makes: the owned row pushed as before, the borrowed columns as now.
+        let batch = |cols: Result<[ValueRef<'_>; 6], Why>| {
+            cols.map(|cols| {
+                let mut b = LogRowBatch::new();
+                b.push_refs(cols).unwrap();
+                b.finish();
+                format!("{b:?}")
+            })
+        };
+        let owned = parse(text.as_bytes()).unwrap().into_row().map(|row| {
+            let mut b = LogRowBatch::new();
+            b.push_row(&row).unwrap();
+            b.finish();
+            format!("{b:?}")
+        });
+        assert_eq!(owned, batch(line.value_refs(&mut scratch)), "{s}");
+        assert_eq!(owned, batch(held.line(text.as_bytes()).value_refs(&mut scratch)), "{s}");
+    }
+}
+
+#[test]
+fn reads_lines_as_the_archive_writes_them_and_others() {
+    let l =
+        parse(br#"{"id":7,"source":"s","type":"t\"q","refId":null,"payload":"{\"a\":\"\u4e2d\"}","timestamp":1.5}"#)
+            .unwrap();
+    assert_eq!(l.id, 7);
+    let row = l.into_row().unwrap();
+    assert_eq!(row.kind, Value::Text("t\"q".into()));
+    assert_eq!(row.payload, Value::Text("{\"a\":\"中\"}".into()));
+    assert_eq!(row.timestamp, Value::Real(1.5));
+    let spaced =
+        parse(br#"{ "timestamp": 3, "id": 2, "source": "a", "type": "b", "refId": "r", "payload": {"0":1,"1":2} }"#)
+            .unwrap()
+            .into_row()
+            .unwrap();
+    assert_eq!(spaced.payload, Value::Blob(vec![1, 2]));
+    assert_eq!(spaced.timestamp, Value::Integer(3));
+    assert!(parse(b"{\"id\":1,\"source\":\"a\"").is_none());
+    assert!(parse(b"not json").is_none());
+}

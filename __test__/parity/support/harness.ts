@@ -18,26 +18,14 @@ import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import * as reference from '@uncaged/nerve-store';
 import fc from 'fast-check';
+import { LOG_STORE_ADDITIONS as ADDITIONS } from '../../support/additions';
 import { canon, capture, codeAdded, errorView, type Outcome, showOutcome } from './canon';
 import { type Ctx, contentBytes, ctxArb, materialize, type Op, opArb, type Profile, RUN_IDS } from './gen';
 import { divergence, stats } from './stats';
 
 const require = createRequire(import.meta.url);
 /** Members this package adds to a LogStore (batch and async calls); the reference has none. */
-const LOG_STORE_ADDITIONS = new Set([
-  'appendMany',
-  'appendAsync',
-  'queryAsync',
-  'archiveLogsAsync',
-  'archivePlan',
-  'search',
-  'searchAsync',
-  'buildSearchIndex',
-  'listArchiveDays',
-  'readArchive',
-  'readArchiveAsync',
-  'iterate',
-]);
+const LOG_STORE_ADDITIONS: ReadonlySet<string> = new Set(ADDITIONS);
 
 /** The store with only the members the reference has, so the two compare member for member. */
 function referenceSurface(store: object): object {

@@ -130,7 +130,7 @@ pub fn run(env: &Env, run: &Object<'_>) -> napi::Result<RunUpdate> {
 }
 
 /// An optional argument: `None` when `undefined`, else converted by `f`.
-fn optional<'a, T>(
+pub fn optional<'a, T>(
     env: &Env,
     v: Unknown<'a>,
     name: &str,

@@ -1,6 +1,7 @@
 //! `search`, `searchAsync` and the index build steps: a second `#[napi] impl` block of
 //! `NativeLogStore`, converting options and results only (the rules are `crate::core::search`'s).
 
+use super::args::optional;
 use super::convert::{self, field};
 use super::errors::OrThrow;
 use super::log_store::NativeLogStore;
@@ -55,15 +56,6 @@ fn step_value(env: &Env, (indexed, pending): (usize, u64)) -> napi::Result<Unkno
     obj.set_named_property("indexed", indexed as f64)?;
     obj.set_named_property("pending", pending as f64)?;
     Ok(obj.to_unknown())
-}
-
-fn optional<'a, T>(
-    env: &Env,
-    v: Unknown<'a>,
-    name: &str,
-    f: impl FnOnce(Unknown<'a>, &str) -> Result<T>,
-) -> napi::Result<Option<T>> {
-    convert::optional(v, |v| f(v, name)).or_throw(env)
 }
 
 /// `text` and `options`, read field by field; unknown fields are ignored, as `query` ignores them.

@@ -3,30 +3,22 @@
 // still has its rows in the database.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LogEntry, LogQuery } from '../../index.mjs';
 import { createLogStore } from '../../index.mjs';
 import { DAY, expectArgError, foreignSqlite, openStore, tempDir, thrown } from './helpers';
 
-const JAN1 = 1_767_225_600_000;
+// The package's seeded generator (mulberry32), shared with the demo and the benchmark.
+const { random } = createRequire(import.meta.url)('../../cli/random.js');
 
-/** A small seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const JAN1 = 1_767_225_600_000;
 
 const SOURCES = ['workflow', 'system', 'agent', '中文源'];
 const TYPES = ['started', 'tick', 'message'];
 function rows(n: number, seed: number, days: number): Omit<LogEntry, 'id'>[] {
-  const r = rng(seed);
+  const r = random(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
   return Array.from({ length: n }, (_, i) => {
     const kind = r();
@@ -63,7 +55,7 @@ function truth(all: LogEntry[], f: LogQuery & Record<string, unknown>): LogEntry
 }
 
 function filters(seed: number): (LogQuery & Record<string, unknown>)[] {
-  const r = rng(seed);
+  const r = random(seed);
   const out: (LogQuery & Record<string, unknown>)[] = [{}, { refId: null }, { source: null }, { since: null }];
   for (let i = 0; i < 60; i++) {
     const f: Record<string, unknown> = {};

@@ -4,25 +4,14 @@
 // On Linux the worst wait is split by the main thread's scheduler counters
 // (/proc/thread-self/schedstat): the time it ran (JavaScript, the batch's conversion) and the
 // time it was runnable without a CPU (the machine's other load, or our own threads).
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogStore } from '../index.mjs';
-import { resetPeak, statusBytes } from './proc-status.mjs';
+import { resetPeak, schedstat, statusBytes } from './proc-status.mjs';
 
 const [db, batch] = process.argv.slice(2);
 const store = createLogStore(db, { readOnly: true });
 const options = batch ? { includeArchive: true, batchSize: Number(batch) } : { includeArchive: true };
-
-/** The main thread's [ms on a CPU, ms runnable waiting for one], or null without schedstat. */
-function schedstat() {
-  try {
-    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
-    return [Number(run) / 1e6, Number(wait) / 1e6];
-  } catch {
-    return null;
-  }
-}
 
 /** Worst (gap between ticks - 1 ms) while `op` runs and 10 ms after, and that gap's split. */
 async function lag(op) {

@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { copyDb } from './data.mjs';
+import { schedstat } from './proc-status.mjs';
 import { median } from './stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -26,16 +27,6 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const INTERVAL_MS = 1;
 /** Time the interval keeps running after the operation settled. */
 const TAIL_MS = 10;
-
-/** The main thread's [ms on a CPU, ms runnable waiting for one], or null where /proc has no schedstat. */
-function schedstat() {
-  try {
-    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
-    return [Number(run) / 1e6, Number(wait) / 1e6];
-  } catch {
-    return null;
-  }
-}
 
 /** Total ms some task of the machine was waiting for a CPU (PSI), or null where not available. */
 function cpuPressureMs() {

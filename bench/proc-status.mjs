@@ -1,4 +1,5 @@
-// Peak memory of the current process, from Linux's /proc/self/status.
+// Peak memory of the current process, from Linux's /proc/self/status, and the main thread's
+// scheduler counters.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 /** A `kB` field of /proc/self/status (VmRSS, VmHWM, ...) in bytes; NaN when absent. */
@@ -14,5 +15,15 @@ export function resetPeak() {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The main thread's [ms on a CPU, ms runnable waiting for one], or null where /proc has no schedstat. */
+export function schedstat() {
+  try {
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
+    return [Number(run) / 1e6, Number(wait) / 1e6];
+  } catch {
+    return null;
   }
 }

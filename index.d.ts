@@ -182,6 +182,13 @@ export type ExtendedLogStore = LogStore & {
    * each id once, fetched a batch at a time off the JavaScript thread. Bad arguments throw here.
    */
   iterate: (filter?: LogQuery, options?: IterateOptions) => AsyncIterableIterator<LogEntry>;
+  /** The archive's upload state now (`enabled: false` without `options.remote`). */
+  remoteStatus: () => RemoteStatus;
+  /**
+   * Settles when every day archived before the call is verified remote, or its upload failed in
+   * a pass that started after the call (then `failed` and `lastError` say why).
+   */
+  syncRemote: () => Promise<RemoteStatus>;
 };
 
 export type SearchOptions = Pick<LogQuery, 'source' | 'type' | 'refId' | 'since' | 'until'> & {
@@ -221,6 +228,55 @@ export type LogStoreOptions = {
    * `ENOENT`. Works beside a live writer and on a read-only file system.
    */
   readOnly?: boolean;
+  /**
+   * Copy archived day files to an S3-compatible object store in the background (see
+   * {@link RemoteOptions}); `archiveLogs` still writes them locally first. A read-only store
+   * uploads nothing.
+   */
+  remote?: RemoteOptions;
+};
+
+/**
+ * Where the remote tier lives. Missing credentials, endpoint and region come from
+ * `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ENDPOINT_URL` and `AWS_REGION`. Requests are
+ * path-style (Garage, MinIO and Ceph need that) and every upload carries a sha256 checksum that
+ * the server verifies.
+ */
+export type RemoteOptions = {
+  /** `s3://bucket/prefix`: blobs go to `<prefix>/blobs/`, day files to `<prefix>/archive/<store id>/logs/`. */
+  url: string;
+  /** The server, e.g. `http://127.0.0.1:3900` (default: AWS_ENDPOINT_URL, else AWS S3). */
+  endpoint?: string;
+  /** Signing region (default: AWS_REGION, else `us-east-1`); Garage's is its `s3_region`. */
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** Allow a plain `http://` endpoint (default `false`). */
+  allowHttp?: boolean;
+  /**
+   * Keep local blobs after their verified upload (default `true`). With `false`, a blob's local
+   * file is removed once the server has verified its copy, and reads fetch it back.
+   */
+  keepLocal?: boolean;
+  /** How long a synchronous call (`read`, `exists`) waits for the remote, in ms (default 10000). */
+  timeoutMs?: number;
+  /** Log stores only: adopt this store id (a restore on a new machine); kept in `meta` once set. */
+  storeId?: string;
+};
+
+/** What `remoteStatus()` and `syncRemote()` report. */
+export type RemoteStatus = {
+  /** Whether the store was opened with `remote`. */
+  enabled: boolean;
+  url: string | null;
+  /** Items verified remote since the store was opened. */
+  uploaded: number;
+  /** Items queued on disk and not yet verified remote. */
+  pending: number;
+  /** Items whose upload failed in the last pass; they stay queued and are retried with backoff. */
+  failed: number;
+  /** The last failure, with its `code` (`ERR_REMOTE_AUTH`, `ERR_REMOTE_UNAVAILABLE`, ...), or null. */
+  lastError: (Error & { code: string }) | null;
 };
 
 /**
@@ -318,7 +374,29 @@ export type ExtendedBlobStore = BlobStore & {
    * writing nothing, for a malformed hash or a missing blob.
    */
   readToFile: (hash: string, path: string) => Promise<boolean>;
+  /** `exists`, off the JavaScript thread. */
+  existsAsync: (hash: string) => Promise<boolean>;
+  /** The upload state now (`enabled: false` without `options.remote`). */
+  remoteStatus: () => RemoteStatus;
+  /**
+   * Settles when every blob written before the call is verified remote, or its upload failed in
+   * a pass that started after the call.
+   */
+  syncRemote: () => Promise<RemoteStatus>;
+  /** Queues every local blob for upload (blobs written before the remote); resolves to the count. */
+  pushRemote: () => Promise<number>;
+};
+
+/** Options of {@link createBlobStore}. */
+export type BlobStoreOptions = {
+  /**
+   * Copy blobs to an S3-compatible object store in the background; `write` still writes locally
+   * and durably first. With it, a local miss in `read`/`exists` asks the remote (`read`/`exists`
+   * then wait up to `timeoutMs` and throw a coded error when it cannot answer; the async forms
+   * never block the JavaScript thread).
+   */
+  remote?: RemoteOptions;
 };
 
 /** A content-addressed store under `blobsRoot` (`<root>/<2 hex>/<62 hex>`). */
-export declare function createBlobStore(blobsRoot: string): ExtendedBlobStore;
+export declare function createBlobStore(blobsRoot: string, options?: BlobStoreOptions): ExtendedBlobStore;

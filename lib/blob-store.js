@@ -7,10 +7,10 @@ const { NativeBlobStore } = require('./native');
  * Same members and behaviour as `@uncaged/nerve-store`'s `createBlobStore`, with durable writes,
  * plus promise-returning members whose work runs off the JavaScript thread.
  */
-function createBlobStore(blobsRoot) {
+function createBlobStore(blobsRoot, options) {
   // normalize() makes paths in error messages read as node's path.join would build them.
   const root = typeof blobsRoot === 'string' && blobsRoot !== '' ? normalize(blobsRoot) : blobsRoot;
-  const native = new NativeBlobStore(root);
+  const native = new NativeBlobStore(root, options);
   // Plain functions bound to the store: no `this` to unwrap on the calls made in tight loops.
   const { read, exists } = native.hotFunctions();
   return {
@@ -49,6 +49,30 @@ function createBlobStore(blobsRoot) {
     readToFile(hash, path) {
       try {
         return native.readToFile(hash, path);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    /** `exists` off the JavaScript thread; with a remote, a local miss asks the remote. */
+    existsAsync(hash) {
+      try {
+        return native.existsAsync(hash);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    /** The upload state now: `{ enabled, url, uploaded, pending, failed, lastError }`. */
+    remoteStatus() {
+      return native.remoteStatus();
+    },
+    /** Settles when every blob written before the call is verified remote (or failed this pass). */
+    syncRemote() {
+      return native.syncRemote();
+    },
+    /** Queues every local blob for upload (blobs from before the remote); resolves to the count. */
+    pushRemote() {
+      try {
+        return native.queueAllRemote();
       } catch (e) {
         return Promise.reject(e);
       }

@@ -28,9 +28,10 @@ function promised(start) {
  * package's additions. `options.readOnly` opens an existing database for reading only.
  */
 function createLogStore(dbPath, options) {
-  const native = new NativeLogStore(dbPath, options);
   // Computed with node:path so `filePath` in archive results matches the reference to the byte.
-  const archiveDir = archiveDirFor(dbPath);
+  // A non-string dbPath is refused by the native constructor, by name, before this is used.
+  const archiveDir = typeof dbPath === 'string' ? archiveDirFor(dbPath) : '';
+  const native = new NativeLogStore(dbPath, options, archiveDir);
   const events = new ThreadCache(
     (runId, generation, after) => native.threadEventsSince(runId, generation, after),
     (obj) => (typeof obj.type === 'string' ? obj : null),
@@ -154,6 +155,14 @@ function createLogStore(dbPath, options) {
     },
     ...searchMembers(native, promised),
     ...archiveReads(native, archiveDir),
+    /** The archive's upload state now: `{ enabled, url, uploaded, pending, failed, lastError }`. */
+    remoteStatus() {
+      return native.remoteStatus();
+    },
+    /** Settles when every day archived before the call is verified remote (or failed this pass). */
+    syncRemote() {
+      return promised(() => native.syncRemote());
+    },
     close() {
       native.close();
       events.clear();

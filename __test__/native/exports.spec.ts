@@ -98,9 +98,13 @@ describe('package entry points', () => {
     const b = createBlobStore('/nonexistent/never-written');
     expect(Object.keys(b).sort()).toEqual([
       'exists',
+      'existsAsync',
+      'pushRemote',
       'read',
       'readAsync',
       'readToFile',
+      'remoteStatus',
+      'syncRemote',
       'write',
       'writeAsync',
       'writeFile',

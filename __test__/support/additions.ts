@@ -13,4 +13,6 @@ export const LOG_STORE_ADDITIONS = [
   'readArchive',
   'readArchiveAsync',
   'iterate',
+  'remoteStatus',
+  'syncRemote',
 ] as const;

@@ -14,6 +14,7 @@ mod js_json;
 mod js_value;
 mod layout;
 mod log_store;
+mod remote;
 mod row_batch;
 mod search;
 mod sql;
@@ -35,6 +36,10 @@ pub use layout::{ARCHIVE_DIR, BLOBS_DIR, DB_FILE};
 pub use log_store::{
     check_batch_size, check_limit, lock, LogCursor, LogQuery, LogRow, LogStore, Member, NewEntry, OpenOptions,
     RunUpdate, SharedStore, WorkflowRunRow, WorkflowRunStatus,
+};
+pub use remote::{
+    check_store_id, store_id, Remote, RemoteArgs, RemoteBlobs, RemoteConfig, RemoteDays, RemoteStatus, TieredBlobs, Wait,
+    STORE_ID_KEY,
 };
 pub use row_batch::{LogRowBatch, TextChunk, COLUMNS, NULL_INDEX, SPECIAL};
 pub use search::{

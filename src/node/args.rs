@@ -4,9 +4,11 @@
 use super::convert::{self, field};
 use super::errors::OrThrow;
 use crate::core::{
-    check_batch_size, ArchiveOptions, Error, LogQuery, NewEntry, OpenOptions, Result, RunUpdate, WorkflowRunStatus,
+    check_batch_size, ArchiveOptions, Error, LogQuery, NewEntry, OpenOptions, Remote, Result, RunUpdate,
+    WorkflowRunStatus,
 };
 use napi::bindgen_prelude::{Array, Env, Object, Unknown};
+use std::sync::Arc;
 
 /// Reads every field before converting any, as the reference does when it builds its bind object.
 /// `name` is how messages refer to the entry (`entry`, `entries[3]`).
@@ -87,14 +89,15 @@ pub fn archive_options(env: &Env, options: Unknown) -> napi::Result<ArchiveOptio
     Ok(ArchiveOptions { now, vacuum: vacuum.unwrap_or(false), max_days, retention_ms })
 }
 
-/// `createLogStore`'s options.
-pub fn open_options(env: &Env, options: Unknown) -> napi::Result<OpenOptions> {
+/// `createLogStore`'s options, and the remote client with the store id it asks for.
+pub fn open_options(env: &Env, options: Unknown) -> napi::Result<(OpenOptions, Option<(Arc<Remote>, Option<String>)>)> {
     if convert::is_undefined(&options) {
-        return Ok(OpenOptions::default());
+        return Ok((OpenOptions::default(), None));
     }
     let o = convert::object(options, "options").or_throw(env)?;
     let read_only = optional(env, field(env, &o, "options", "readOnly")?, "options.readOnly", convert::boolean)?;
-    Ok(OpenOptions { read_only: read_only.unwrap_or(false) })
+    let remote = super::remote::remote(env, &o, "options.remote")?;
+    Ok((OpenOptions { read_only: read_only.unwrap_or(false) }, remote))
 }
 
 /// `iterate`'s options: whether to read the archive first, and the rows per batch.

@@ -10,7 +10,7 @@
 
 use super::convert;
 use super::errors::OrThrow;
-use crate::core::{BlobStore, Error as CoreError, ReadOutcome, Result as CoreResult};
+use crate::core::{Error as CoreError, ReadOutcome, Result as CoreResult, TieredBlobs, Wait};
 use napi::bindgen_prelude::{panic_to_error, sys, Env, FromNapiValue, ToNapiValue, Unknown};
 use napi::{JsError, Status};
 use std::ffi::{c_void, CStr};
@@ -18,7 +18,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::Arc;
 
-type Store = Arc<BlobStore>;
+type Store = Arc<TieredBlobs>;
 type RawCallback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
 /// `{ read, exists }` bound to one store, each function holding a reference to it (released when
@@ -73,7 +73,14 @@ unsafe extern "C" fn read(env: sys::napi_env, info: sys::napi_callback_info) -> 
     unsafe {
         guard(env, || {
             let ([hash], store) = args::<1>(env, info)?;
-            let out = with_str(env, hash, "hash", |h| store.read_with(h, |len| new_buffer(env, len)))?;
+            let out = with_str(env, hash, "hash", |h| {
+                let local = store.local().read_with(h, |len| new_buffer(env, len))?;
+                match local {
+                    Some(o) => Ok(Some(o)),
+                    // Only a store with a remote gets here on a miss: the remote may hold it.
+                    None => Ok(store.read_remote(h, Wait::Sync)?.map(ReadOutcome::Bytes)),
+                }
+            })?;
             match out.or_throw(&Env::from_raw(env))? {
                 None => null(env),
                 Some(ReadOutcome::Filled(buf)) => Ok(buf.value),
@@ -87,7 +94,7 @@ unsafe extern "C" fn exists(env: sys::napi_env, info: sys::napi_callback_info) -
     unsafe {
         guard(env, || {
             let ([hash], store) = args::<1>(env, info)?;
-            let found = with_str(env, hash, "hash", |h| store.exists(h))?;
+            let found = with_str(env, hash, "hash", |h| store.exists(h, Wait::Sync))?.or_throw(&Env::from_raw(env))?;
             let mut out = ptr::null_mut();
             check(sys::napi_get_boolean(env, found, &mut out))?;
             Ok(out)

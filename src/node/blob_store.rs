@@ -9,7 +9,8 @@ use super::blob_hot::HotFunctions;
 use super::convert;
 use super::errors::OrThrow;
 use super::task::{self, Job};
-use crate::core::{normalize_blob_hash as normalize, BlobStore};
+use super::remote::{remote, status_value};
+use crate::core::{normalize_blob_hash as normalize, RemoteStatus, TieredBlobs, Wait};
 use napi::bindgen_prelude::{AsyncTask, BufferSlice, Env, JsValue, Null, ToNapiValue, Unknown};
 use napi_derive::napi;
 use std::path::PathBuf;
@@ -20,7 +21,9 @@ const COPY_MAX: usize = 64 << 10;
 
 #[napi]
 pub struct NativeBlobStore {
-    store: Arc<BlobStore>,
+    store: Arc<TieredBlobs>,
+    /// `options.remote.url` as resolved, for `remoteStatus()`.
+    remote_url: Option<String>,
 }
 
 #[napi(catch_unwind)]
@@ -57,15 +60,55 @@ fn bytes_js<'e>(env: &'e Env, bytes: Option<Vec<u8>>) -> napi::Result<Unknown<'e
 impl NativeBlobStore {
     /// `root` arrives normalized by the facade so paths in messages read as `path.join` makes them.
     #[napi(constructor, catch_unwind)]
-    pub fn new(env: Env, root: Unknown) -> napi::Result<Self> {
+    pub fn new(env: Env, root: Unknown, options: Unknown) -> napi::Result<Self> {
         let root = convert::path(root, "blobsRoot").or_throw(&env)?;
-        Ok(NativeBlobStore { store: Arc::new(BlobStore::new(root)) })
+        let remote = if convert::is_undefined(&options) {
+            None
+        } else {
+            let o = convert::object(options, "options").or_throw(&env)?;
+            remote(&env, &o, "options.remote")?.map(|(r, _)| r)
+        };
+        let remote_url = remote.as_ref().map(|r| r.config.url());
+        Ok(NativeBlobStore { store: Arc::new(TieredBlobs::new(std::path::Path::new(&root), remote)), remote_url })
     }
 
     #[napi(catch_unwind)]
     pub fn write(&self, env: Env, content: Unknown) -> napi::Result<String> {
         let bytes = convert::bytes(content, "content").or_throw(&env)?;
         self.store.write(&bytes).or_throw(&env)
+    }
+
+    #[napi(catch_unwind, ts_return_type = "Promise<boolean>")]
+    pub fn exists_async(&self, env: Env, hash: Unknown) -> napi::Result<AsyncTask<Job<bool>>> {
+        let hash = convert::string(hash, "hash").or_throw(&env)?;
+        let store = Arc::clone(&self.store);
+        Ok(task::spawn(move || store.exists(&hash, Wait::Async), bool_js))
+    }
+
+    /// `{ enabled, url, uploaded, pending, failed, lastError }` now, without waiting.
+    #[napi(catch_unwind, ts_return_type = "RemoteStatus")]
+    pub fn remote_status<'e>(&self, env: &'e Env) -> napi::Result<Unknown<'e>> {
+        status_value(env, self.remote_url.clone(), self.store.status())
+    }
+
+    /// Settles once every blob written before the call is verified remote, or its upload failed
+    /// in a pass that started after the call.
+    #[napi(catch_unwind, ts_return_type = "Promise<RemoteStatus>")]
+    pub fn sync_remote(&self) -> AsyncTask<Job<(Option<String>, Option<RemoteStatus>)>> {
+        let store = Arc::clone(&self.store);
+        let url = self.remote_url.clone();
+        task::spawn(move || Ok((url, store.sync())), |env, (url, s)| status_value(env, url, s))
+    }
+
+    /// Queues every local blob for upload (for blobs written before the remote was set up, or
+    /// after the queue was deleted); returns how many.
+    #[napi(catch_unwind, ts_return_type = "Promise<number>")]
+    pub fn queue_all_remote(&self, env: Env) -> napi::Result<AsyncTask<Job<f64>>> {
+        if self.store.remote().is_none() {
+            return Err(super::errors::throw(&env, crate::core::Error::coded("ERR_REMOTE_OFF", "this blob store was opened without options.remote".into())));
+        }
+        let store = Arc::clone(&self.store);
+        Ok(task::spawn(move || store.remote().map_or(Ok(0), |r| r.queue_all_local()).map(|n| n as f64), |env, n| n.into_unknown(env)))
     }
 
     /// `{ read, exists }` for this store, as plain Node-API functions (see `blob_hot.rs`).
@@ -86,7 +129,7 @@ impl NativeBlobStore {
     pub fn read_async(&self, env: Env, hash: Unknown) -> napi::Result<AsyncTask<Job<Option<Vec<u8>>>>> {
         let hash = convert::string(hash, "hash").or_throw(&env)?;
         let store = Arc::clone(&self.store);
-        Ok(task::spawn(move || store.read(&hash), bytes_js))
+        Ok(task::spawn(move || store.read(&hash, Wait::Async), bytes_js))
     }
 
     #[napi(catch_unwind, ts_return_type = "Promise<string>")]

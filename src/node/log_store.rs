@@ -9,7 +9,7 @@ use super::task::{self, Job};
 use super::values::{archive_value, delta_value, plan_array, round_array, run_array, run_object, Outcome};
 use crate::core::{
     archive_shared, lock, thread_rounds_wanted, GroupCommit, LogQuery, LogRowBatch, LogStore, Member, PayloadDelta,
-    Result, SearchIndex, SharedStore, ThreadList,
+    RemoteDays, Result, SearchIndex, SharedStore, ThreadList,
 };
 use napi::bindgen_prelude::{Array, AsyncTask, Env, Float64Array, Function, Object, Unknown};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
@@ -31,6 +31,8 @@ pub struct NativeLogStore {
     /// The search index (see `search.rs`), behind its own lock: a search never waits for, nor
     /// holds up, the store's other calls.
     pub(super) search: SharedSearch,
+    /// The archive's remote tier (`options.remote`; see `log_remote.rs`).
+    pub(super) remote: Option<Arc<RemoteDays>>,
 }
 
 fn query_rows(store: &SharedStore, q: &LogQuery) -> Result<LogRowBatch> {
@@ -81,12 +83,13 @@ impl NativeLogStore {
 #[napi]
 impl NativeLogStore {
     #[napi(constructor, catch_unwind)]
-    pub fn new(env: Env, db_path: Unknown, options: Unknown) -> napi::Result<Self> {
+    pub fn new(env: Env, db_path: Unknown, options: Unknown, archive_dir: String) -> napi::Result<Self> {
         let path = convert::path(db_path, "dbPath").or_throw(&env)?;
-        let options = args::open_options(&env, options)?;
-        let inner = LogStore::open_with(path, options).or_throw(&env)?;
+        let (open, remote) = args::open_options(&env, options)?;
+        let inner = LogStore::open_with(path, open).or_throw(&env)?;
+        let remote = super::log_remote::start(&env, &inner, remote, Path::new(&archive_dir))?;
         let search = Arc::new(Mutex::new(SearchIndex::new(inner.path())));
-        Ok(NativeLogStore { store: Arc::new(Mutex::new(inner)), group: Mutex::new(None), search })
+        Ok(NativeLogStore { store: Arc::new(Mutex::new(inner)), group: Mutex::new(None), search, remote })
     }
 
     #[napi(catch_unwind)]
@@ -267,6 +270,9 @@ impl NativeLogStore {
         self.inner().check_writable(Member::ArchiveLogs).or_throw(env)?;
         let opts = args::archive_options(env, options)?;
         let result = self.inner().archive_logs(&opts, Path::new(&archive_dir)).or_throw(env)?;
+        if let Some(r) = &self.remote {
+            r.archived(&result).or_throw(env)?;
+        }
         archive_value(env, result)
     }
 
@@ -283,7 +289,18 @@ impl NativeLogStore {
         let opts = args::archive_options(env, options)?;
         let store = self.store.clone();
         let dir = PathBuf::from(archive_dir);
-        task::spawn_background(env, move || archive_shared(&store, &opts, &dir, ASYNC_ARCHIVE_ROWS), archive_value)
+        let remote = self.remote.clone();
+        task::spawn_background(
+            env,
+            move || {
+                let result = archive_shared(&store, &opts, &dir, ASYNC_ARCHIVE_ROWS)?;
+                if let Some(r) = remote {
+                    r.archived(&result)?;
+                }
+                Ok(result)
+            },
+            archive_value,
+        )
     }
 
     /// The days `archiveLogs(options)` would move now, with their row counts; changes nothing.

@@ -119,18 +119,25 @@ impl BlobStore {
     /// Stores the bytes (if not already there) and returns their lowercase sha256 hex. An existing
     /// file of that name is verified instead, and a damaged one is an error.
     pub fn write(&self, bytes: &[u8]) -> Result<String> {
+        self.write_new(bytes).map(|(h, _)| h)
+    }
+
+    /// [`write`], also telling whether the blob was new (`false`: an existing file verified).
+    ///
+    /// [`write`]: BlobStore::write
+    pub fn write_new(&self, bytes: &[u8]) -> Result<(String, bool)> {
         let h = hex_digest(bytes);
-        self.with_blob_path(&h, |bp| {
+        let created = self.with_blob_path(&h, |bp| {
             let path = bp.path();
             if bp.exists() {
-                return verify_file(path, &h);
+                return verify_file(path, &h).map(|()| false);
             }
             let dir = bp.dir();
             let mut tmp = AtomicFile::create_in_new_dir(dir, path)?;
             write_with_writeback(tmp.file_mut(), bytes).map_err(|e| Error::io(e, "write", path))?;
-            tmp.persist_durably(path, dir)
+            tmp.persist_durably(path, dir).map(|()| true)
         })?;
-        Ok(hex_str(&h).to_owned())
+        Ok((hex_str(&h).to_owned(), created))
     }
 
     /// Where temporary files of not yet hashed content go.
@@ -148,24 +155,31 @@ impl BlobStore {
     ///
     /// [`write`]: BlobStore::write
     pub fn write_file(&self, src: &Path) -> Result<String> {
+        self.write_file_new(src).map(|(h, _)| h)
+    }
+
+    /// [`write_file`], also telling whether the blob was new.
+    ///
+    /// [`write_file`]: BlobStore::write_file
+    pub fn write_file_new(&self, src: &Path) -> Result<(String, bool)> {
         let mut input = File::open(src).map_err(|e| Error::io(e, "open", src))?;
         let root = self.root_dir();
         let mut tmp = AtomicFile::create_in_new_dir(root, root)?;
         let tmp_path = tmp.path().to_path_buf();
         let h = copy_hashing(&mut input, tmp.file_mut(), &tmp_path)?;
-        self.with_blob_path(&h, |bp| {
+        let created = self.with_blob_path(&h, |bp| {
             let path = bp.path();
             if bp.exists() {
                 // `tmp` is removed when dropped.
-                return verify_file(path, &h);
+                return verify_file(path, &h).map(|()| false);
             }
             let dir = bp.dir();
             if !dir.is_dir() {
                 create_dirs(dir)?;
             }
-            tmp.persist_durably(path, dir)
+            tmp.persist_durably(path, dir).map(|()| true)
         })?;
-        Ok(hex_str(&h).to_owned())
+        Ok((hex_str(&h).to_owned(), created))
     }
 
     /// The blob's bytes; `None` for a malformed hash or a missing blob. A file whose content does not

@@ -1,0 +1,188 @@
+//! Archive days on the remote: `<prefix>/archive/<store id>/logs/YYYY-MM-DD.jsonl`. The store id
+//! is made once per logs.db and kept in its `meta` table, so two daemons sharing a bucket never
+//! write the same key. A day file rewritten with late rows is uploaded again whole (the union, the
+//! same bytes for the same rows, so a repeated upload is harmless).
+//!
+//! What has been uploaded is recorded as `uploaded/<day>` = the file's size, mtime and inode when
+//! it was sent; every pass compares the day files with those records, so days written by a crash-
+//! interrupted archive, by another process or by the reference are found too. The records are
+//! bookkeeping: deleted, every day is uploaded once more.
+
+use super::client::Remote;
+use super::queue::Queue;
+use super::uploader::{Items, RemoteStatus, Uploader};
+use crate::core::archive::{list_archive_days, ArchiveResult};
+use crate::core::layout::DAY_FILE_SUFFIX;
+use crate::core::log_store::LogStore;
+use crate::core::{Error, Result};
+use std::future::Future;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// The `meta` key that holds the store id.
+pub const STORE_ID_KEY: &str = "nerve-store-native:remote-store-id";
+/// Beside the day files: `<archive dir>/.remote/{pending,uploaded}` (no day file starts with a dot).
+const STATE_DIR: &str = ".remote";
+
+struct DayItems {
+    archive_dir: PathBuf,
+    store_id: String,
+    remote: Arc<Remote>,
+    queue: Queue,
+    uploaded_dir: PathBuf,
+}
+
+/// The remote tier of one log store's archive.
+pub struct RemoteDays {
+    items: Arc<DayItems>,
+    uploader: Uploader,
+}
+
+/// The store id kept in `meta`, made (16 random bytes as hex) when there is none yet.
+pub fn store_id(store: &LogStore, wanted: Option<&str>) -> Result<String> {
+    if let Some(id) = store.get_meta(STORE_ID_KEY)? {
+        return Ok(id);
+    }
+    let id = match wanted {
+        Some(w) => w.to_owned(),
+        None => {
+            let mut b = [0u8; 16];
+            getrandom::fill(&mut b).map_err(|e| Error::internal(&format!("no random bytes for a store id: {e}")))?;
+            hex::encode(b)
+        }
+    };
+    store.set_meta(STORE_ID_KEY, &id)?;
+    Ok(id)
+}
+
+/// A store id as `options.remote.storeId` may give it: what could sit in a key path safely.
+pub fn check_store_id(arg: &str, id: &str) -> Result<()> {
+    let ok = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::arg_value(arg, "1 to 64 of a-z, A-Z, 0-9, '-', '_'", &format!("'{id}'")))
+    }
+}
+
+impl RemoteDays {
+    pub fn start(archive_dir: &Path, store_id: String, remote: Arc<Remote>) -> RemoteDays {
+        let state = archive_dir.join(STATE_DIR);
+        let items = Arc::new(DayItems {
+            archive_dir: archive_dir.to_path_buf(),
+            store_id,
+            remote,
+            queue: Queue::new(state.join("pending")),
+            uploaded_dir: state.join("uploaded"),
+        });
+        let uploader = Uploader::start(Arc::clone(&items) as Arc<dyn Items>);
+        RemoteDays { items, uploader }
+    }
+
+    pub fn store_id(&self) -> &str {
+        &self.items.store_id
+    }
+
+    pub fn url(&self) -> String {
+        self.items.remote.config.url()
+    }
+
+    /// Queues the days an archive just wrote (before the archive call returns).
+    pub fn archived(&self, result: &ArchiveResult) -> Result<()> {
+        for d in &result.days {
+            self.uploader.enqueue(&d.day)?;
+        }
+        Ok(())
+    }
+
+    pub fn status(&self) -> RemoteStatus {
+        self.uploader.status()
+    }
+
+    pub fn sync(&self) -> RemoteStatus {
+        self.uploader.sync()
+    }
+
+    /// The day's file from the remote, `None` when it has none.
+    pub async fn fetch(&self, day: &str) -> Result<Option<bytes::Bytes>> {
+        self.items.remote.get(&self.items.key(day)).await
+    }
+
+    /// The days the remote holds for this store, oldest first, with their sizes.
+    pub async fn remote_days(&self) -> Result<Vec<(String, u64)>> {
+        let prefix = format!("archive/{}/logs", self.items.store_id);
+        let mut days: Vec<(String, u64)> = self
+            .items
+            .remote
+            .list(&prefix)
+            .await?
+            .into_iter()
+            .filter_map(|(k, n)| Some((k.rsplit('/').next()?.strip_suffix(DAY_FILE_SUFFIX)?.to_owned(), n)))
+            .collect();
+        days.sort();
+        Ok(days)
+    }
+
+    pub fn wait<T>(&self, what: &str, timeout: std::time::Duration, fut: impl Future<Output = Result<T>>) -> Result<T> {
+        self.items.remote.wait(what, timeout, fut)
+    }
+}
+
+impl DayItems {
+    fn key(&self, day: &str) -> object_store::path::Path {
+        self.remote.key(&format!("archive/{}/logs/{day}{DAY_FILE_SUFFIX}", self.store_id))
+    }
+
+    fn stamp(meta: &std::fs::Metadata) -> String {
+        format!("{} {} {} {}", meta.len(), meta.mtime(), meta.mtime_nsec(), meta.ino())
+    }
+
+    /// Queues every day file whose current state is not the one recorded as uploaded.
+    fn queue_changed(&self) -> Result<()> {
+        for d in list_archive_days(&self.archive_dir)? {
+            let path = self.archive_dir.join(format!("{}{DAY_FILE_SUFFIX}", d.day));
+            let Ok(meta) = std::fs::metadata(&path) else { continue };
+            let recorded = std::fs::read_to_string(self.uploaded_dir.join(&d.day)).ok();
+            if recorded.as_deref() != Some(Self::stamp(&meta).as_str()) && !self.queue.contains(&d.day) {
+                self.queue.add(&d.day)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Items for DayItems {
+    fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    fn refresh(&self) -> Result<()> {
+        self.queue_changed()
+    }
+
+    fn upload<'a>(&'a self, day: &'a str) -> Pin<Box<dyn Future<Output = Result<bool>> + Send + 'a>> {
+        Box::pin(async move {
+            let path = self.archive_dir.join(format!("{day}{DAY_FILE_SUFFIX}"));
+            let before = match std::fs::metadata(&path) {
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+                Err(e) => return Err(Error::io(e, "stat", &path)),
+            };
+            self.remote.put_file(&self.key(day), &path, &mut |_| Ok(())).await?;
+            // Rewritten (late rows merged in) while it was sent: send it again on the next pass.
+            let after = std::fs::metadata(&path).map_err(|e| Error::io(e, "stat", &path))?;
+            if Self::stamp(&after) != Self::stamp(&before) {
+                return Ok(false);
+            }
+            let record = self.uploaded_dir.join(day);
+            let write = || std::fs::write(&record, Self::stamp(&after));
+            if write().is_err() {
+                crate::core::durable_fs::create_dirs(&self.uploaded_dir)?;
+                write().map_err(|e| Error::io(e, "write", &record))?;
+            }
+            Ok(true)
+        })
+    }
+}

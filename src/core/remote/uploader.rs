@@ -1,0 +1,211 @@
+//! The background uploader of one store: a thread that drains the on-disk queue, a few uploads at a
+//! time, off the JavaScript thread. A pass lists the queue, uploads each item (the item's own
+//! `upload` verifies it and, with `keepLocal: false`, removes the local copy after the server
+//! verified it), then removes its marker. Failed items stay queued; passes after a failure wait
+//! 1 s, 2 s, ... up to a minute, so a remote that is down is not hammered by every new write; a
+//! `sync` starts a pass at once. `sync` waits for a pass that starts after it was called, so it
+//! covers everything queued before the call.
+
+use super::queue::Queue;
+use super::runtime;
+use crate::core::{Error, Result};
+use futures::stream::{self, StreamExt};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Uploads in flight at once.
+pub const CONCURRENCY: usize = 8;
+const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+const BACKOFF_MAX: Duration = Duration::from_secs(60);
+
+/// What `remoteStatus()` and `syncRemote()` report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RemoteStatus {
+    /// Items verified remote since the store was opened.
+    pub uploaded: u64,
+    /// Items queued and not yet verified remote.
+    pub pending: u64,
+    /// Items whose upload failed in the last pass (they stay queued).
+    pub failed: u64,
+    /// The last failure (its code and message), until a pass succeeds in full.
+    pub last_error: Option<Error>,
+}
+
+/// How one kind of item (blobs, days) is uploaded.
+pub trait Items: Send + Sync + 'static {
+    fn queue(&self) -> &Queue;
+    /// Queues what the queue may have missed (days another process archived, say); each pass
+    /// calls it first.
+    fn refresh(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Uploads and verifies the item, then drops any local copy `keepLocal: false` allows to drop.
+    /// `Ok(false)`: the item changed while it was sent; it stays queued for the next pass.
+    fn upload<'a>(&'a self, name: &'a str) -> Pin<Box<dyn Future<Output = Result<bool>> + Send + 'a>>;
+}
+
+struct State {
+    status: RemoteStatus,
+    /// A write or a sync asked for a pass since the last one started.
+    dirty: bool,
+    stop: bool,
+    passes_started: u64,
+    passes_done: u64,
+    /// Passes wait until then after a failure (unless dirty).
+    retry_at: Option<Instant>,
+    backoff: Duration,
+}
+
+struct Shared {
+    items: Arc<dyn Items>,
+    state: Mutex<State>,
+    wake: Condvar,
+}
+
+pub struct Uploader {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Uploader {
+    /// Starts the thread, which begins with a pass over whatever an earlier run left queued.
+    pub fn start(items: Arc<dyn Items>) -> Uploader {
+        let pending = items.queue().list().map(|l| l.len() as u64).unwrap_or(0);
+        let state = State {
+            status: RemoteStatus { pending, ..Default::default() },
+            dirty: true,
+            stop: false,
+            passes_started: 0,
+            passes_done: 0,
+            retry_at: None,
+            backoff: BACKOFF_FIRST,
+        };
+        let shared = Arc::new(Shared { items, state: Mutex::new(state), wake: Condvar::new() });
+        let s = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("nerve-store-upload".into())
+            .spawn(move || run(&s))
+            .expect("the uploader thread starts");
+        Uploader { shared, thread: Some(thread) }
+    }
+
+    /// Queues `name` on disk, then wakes the thread. Returns once the marker exists.
+    pub fn enqueue(&self, name: &str) -> Result<()> {
+        self.shared.items.queue().add(name)?;
+        let mut st = lock(&self.shared.state);
+        st.status.pending += 1;
+        st.dirty = true;
+        self.shared.wake.notify_all();
+        Ok(())
+    }
+
+    pub fn status(&self) -> RemoteStatus {
+        lock(&self.shared.state).status.clone()
+    }
+
+    /// Waits for a full pass that started after this call (or for the uploader to stop).
+    pub fn sync(&self) -> RemoteStatus {
+        let mut st = lock(&self.shared.state);
+        let target = st.passes_started + 1;
+        st.dirty = true;
+        st.retry_at = None;
+        self.shared.wake.notify_all();
+        while st.passes_done < target && !st.stop {
+            st = self.shared.wake.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+        st.status.clone()
+    }
+}
+
+impl Drop for Uploader {
+    /// Asks the thread to stop after the uploads in flight and does not wait for it: a close must
+    /// not wait on the network. What is left queued is picked up on the next open.
+    fn drop(&mut self) {
+        let mut st = lock(&self.shared.state);
+        st.stop = true;
+        self.shared.wake.notify_all();
+        drop(st);
+        drop(self.thread.take());
+    }
+}
+
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn run(shared: &Shared) {
+    loop {
+        {
+            let mut st = lock(&shared.state);
+            loop {
+                if st.stop {
+                    return;
+                }
+                let due = st.retry_at.is_none_or(|t| Instant::now() >= t);
+                if (st.dirty || st.retry_at.is_some()) && due {
+                    break;
+                }
+                st = match st.retry_at {
+                    Some(t) => shared.wake.wait_timeout(st, t.saturating_duration_since(Instant::now())).unwrap().0,
+                    None => shared.wake.wait(st).unwrap_or_else(|p| p.into_inner()),
+                };
+            }
+            st.dirty = false;
+            st.passes_started += 1;
+        }
+        let (done, failures, pending, changed) = pass(shared);
+        let mut st = lock(&shared.state);
+        st.dirty |= changed;
+        st.status.uploaded += done;
+        st.status.failed = failures.len() as u64;
+        st.status.pending = pending;
+        match failures.into_iter().last() {
+            Some(e) => {
+                st.status.last_error = Some(e);
+                st.retry_at = Some(Instant::now() + st.backoff);
+                st.backoff = (st.backoff * 2).min(BACKOFF_MAX);
+            }
+            None => {
+                st.status.last_error = None;
+                st.retry_at = None;
+                st.backoff = BACKOFF_FIRST;
+            }
+        }
+        st.passes_done += 1;
+        shared.wake.notify_all();
+    }
+}
+
+/// One pass: (items verified, failures, items still queued, whether an item changed while sent).
+fn pass(shared: &Shared) -> (u64, Vec<Error>, u64, bool) {
+    let items = &shared.items;
+    if let Err(e) = items.refresh() {
+        return (0, vec![e], 0, false);
+    }
+    let names = match items.queue().list() {
+        Ok(n) => n,
+        Err(e) => return (0, vec![e], 0, false),
+    };
+    let results: Vec<Result<bool>> = runtime::block_on_unbounded(async {
+        stream::iter(names.iter())
+            .map(|name| async move {
+                if items.upload(name).await? {
+                    items.queue().remove(name)?;
+                    Ok(true)
+                } else {
+                    Ok(false)
+                }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await
+    });
+    let done = results.iter().filter(|r| matches!(r, Ok(true))).count() as u64;
+    let changed = results.iter().any(|r| matches!(r, Ok(false)));
+    let failures: Vec<Error> = results.into_iter().filter_map(|r| r.err()).collect();
+    let pending = items.queue().list().map(|l| l.len() as u64).unwrap_or(failures.len() as u64);
+    (done, failures, pending, changed)
+}

@@ -1,0 +1,51 @@
+//! The log store's remote members: `remoteStatus()` and `syncRemote()` for its archive days.
+
+use super::errors::OrThrow;
+use super::log_store::NativeLogStore;
+use super::remote::status_value;
+use super::task::{self, Job};
+use crate::core::{store_id, LogStore, Remote, RemoteDays, RemoteStatus};
+use napi::bindgen_prelude::{AsyncTask, Env, Unknown};
+use napi_derive::napi;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Starts the archive's uploader when `options.remote` was given. A read-only store uploads
+/// nothing (it may not write the store id, nor the queue).
+pub fn start(
+    env: &Env,
+    store: &LogStore,
+    remote: Option<(Arc<Remote>, Option<String>)>,
+    archive_dir: &Path,
+) -> napi::Result<Option<Arc<RemoteDays>>> {
+    let Some((remote, wanted_id)) = remote else { return Ok(None) };
+    if store.is_read_only() {
+        return Ok(None);
+    }
+    let id = store_id(store, wanted_id.as_deref()).or_throw(env)?;
+    Ok(Some(Arc::new(RemoteDays::start(archive_dir, id, remote))))
+}
+
+type Reply = (Option<String>, Option<RemoteStatus>);
+
+fn reply<'e>(env: &'e Env, (url, status): Reply) -> napi::Result<Unknown<'e>> {
+    status_value(env, url, status)
+}
+
+#[napi]
+impl NativeLogStore {
+    /// `{ enabled, url, storeId, uploaded, pending, failed, lastError }` for the archive days, now.
+    #[napi(catch_unwind, ts_return_type = "RemoteStatus")]
+    pub fn remote_status<'e>(&self, env: &'e Env) -> napi::Result<Unknown<'e>> {
+        let r = self.remote.as_ref();
+        reply(env, (r.map(|r| r.url()), r.map(|r| r.status())))
+    }
+
+    /// Settles once every day archived before the call is verified remote, or its upload failed
+    /// in a pass that started after the call.
+    #[napi(catch_unwind, ts_return_type = "Promise<RemoteStatus>")]
+    pub fn sync_remote(&self) -> AsyncTask<Job<Reply>> {
+        let r = self.remote.clone();
+        task::spawn(move || Ok((r.as_ref().map(|r| r.url()), r.map(|r| r.sync()))), reply)
+    }
+}

@@ -1,0 +1,97 @@
+// Archive days on a real Garage server: each day file uploaded under the store's own id, the
+// union uploaded again after late rows, and days written without the remote found on the next open.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RemoteOptions } from '../../index.mjs';
+import { createLogStore } from '../../index.mjs';
+import { DAY, entry, tempDir } from '../native/helpers';
+import { useGarage } from '../support/garage';
+
+const T0 = Date.UTC(2026, 5, 1, 12);
+const T = 60_000;
+
+describe('archive days on a one-node Garage', () => {
+  const garage = useGarage();
+  let n = 0;
+  const remote = (): RemoteOptions & { prefix: string } => {
+    const g = garage();
+    const prefix = `a${process.pid}-${++n}`;
+    return {
+      url: `s3://${g.bucket}/${prefix}`,
+      endpoint: g.endpoint,
+      region: g.region,
+      accessKeyId: g.accessKeyId,
+      secretAccessKey: g.secretAccessKey,
+      allowHttp: true,
+      prefix,
+    };
+  };
+
+  it(
+    'uploads each archived day byte for byte under the store id kept in meta; late rows upload the union',
+    async () => {
+      const r = remote();
+      const dir = tempDir();
+      const dbPath = join(dir, 'logs.db');
+      const s = createLogStore(dbPath, { remote: r });
+      for (let d = 0; d < 3; d++)
+        for (let i = 0; i < 50; i++) s.append(entry({ timestamp: T0 + d * DAY + i, payload: `{"d":${d},"i":${i}}` }));
+      const out = s.archiveLogs({ now: T0 + 4 * DAY, retentionMs: DAY });
+      expect(out.days.map((d) => d.rowCount)).toEqual([50, 50, 50]);
+      const st = await s.syncRemote();
+      expect(st).toMatchObject({ enabled: true, pending: 0, failed: 0, uploaded: 3 });
+      const id = s.getMeta('nerve-store-native:remote-store-id');
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      const objects = garage().objects();
+      const key = (day: string) => `${r.prefix}/archive/${id}/logs/${day}.jsonl`;
+      expect(await objects.list(`${r.prefix}/archive/`)).toEqual(out.days.map((d) => key(d.day)));
+      for (const d of out.days) expect((await objects.get(key(d.day)))?.equals(readFileSync(d.filePath))).toBe(true);
+
+      // Late rows for the first day: the file becomes the union, and so does the object.
+      for (let i = 0; i < 5; i++) s.append(entry({ timestamp: T0 + 1000 + i, payload: `{"late":${i}}` }));
+      const again = s.archiveLogs({ now: T0 + 4 * DAY, retentionMs: DAY });
+      expect(again.days.map((d) => d.rowCount)).toEqual([5]);
+      await s.syncRemote();
+      const first = out.days[0];
+      const body = await objects.get(key(first.day));
+      expect(body?.equals(readFileSync(first.filePath))).toBe(true);
+      expect(body?.toString().trim().split('\n')).toHaveLength(55);
+      s.close();
+
+      // The id is made once per logs.db.
+      const reopened = createLogStore(dbPath, { remote: r });
+      expect(reopened.getMeta('nerve-store-native:remote-store-id')).toBe(id);
+      reopened.close();
+    },
+    T,
+  );
+
+  it(
+    'days archived without the remote are uploaded by the next open with one',
+    async () => {
+      const r = remote();
+      const dbPath = join(tempDir(), 'logs.db');
+      const plain = createLogStore(dbPath);
+      for (let d = 0; d < 2; d++) plain.append(entry({ timestamp: T0 + d * DAY }));
+      const out = plain.archiveLogs({ now: T0 + 3 * DAY, retentionMs: DAY });
+      plain.close();
+      const s = createLogStore(dbPath, { remote: r });
+      expect(await s.syncRemote()).toMatchObject({ pending: 0, failed: 0, uploaded: 2 });
+      const id = s.getMeta('nerve-store-native:remote-store-id');
+      const listed = await garage().objects().list(`${r.prefix}/archive/${id}/logs/`);
+      expect(listed).toHaveLength(out.days.length);
+      s.close();
+    },
+    T,
+  );
+
+  it('a read-only store uploads nothing and reports the remote off', () => {
+    const dbPath = join(tempDir(), 'logs.db');
+    createLogStore(dbPath).close();
+    const s = createLogStore(dbPath, { readOnly: true, remote: remote() });
+    expect(s.remoteStatus()).toMatchObject({ enabled: false });
+    expect(s.getMeta('nerve-store-native:remote-store-id')).toBeUndefined();
+    s.close();
+  });
+});

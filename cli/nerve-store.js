@@ -30,7 +30,7 @@ function buildProgram() {
         ),
     })
     .exitOverride();
-  for (const name of ['stats', 'logs', 'runs', 'thread', 'archive', 'blob', 'check', 'clean', 'search', 'demo']) {
+  for (const name of ['stats', 'logs', 'runs', 'thread', 'archive', 'blob', 'check', 'clean', 'search', 'remote', 'demo']) {
     require(`./commands/${name}`).register(program);
   }
   // Subcommands inherit the error handling and the exit-code note.

@@ -23,7 +23,7 @@ pub fn start(
         return Ok(None);
     }
     let id = store_id(store, wanted_id.as_deref()).or_throw(env)?;
-    Ok(Some(Arc::new(RemoteDays::start(archive_dir, id, remote))))
+    Ok(Some(Arc::new(RemoteDays::start(store.path(), archive_dir, id, remote))))
 }
 
 type Reply = (Option<String>, Option<RemoteStatus>);

@@ -119,12 +119,33 @@ fn day_lines(conn: &Connection, start: f64, end: f64, hint: (usize, usize)) -> R
 
 /// Lines already archived for the day, by id. `None` when there is no file.
 fn read_existing(file: &Path) -> Result<Option<BTreeMap<i64, String>>> {
-    let text = match fs::read(file) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+    let bytes = match fs::read(file) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(e, "open", file)),
     };
-    let mut lines: BTreeMap<i64, String> = BTreeMap::new();
+    let mut lines = BTreeMap::new();
+    add_lines(&mut lines, &bytes, file)?;
+    Ok(Some(lines))
+}
+
+/// Two copies of one day (the remote's and a local file of rows archived since) as one: every
+/// line of either, by id, each id once (the first copy's line wins). `names` are what errors
+/// call them.
+pub fn merge_day_copies(first: &[u8], second: &[u8], names: (&Path, &Path)) -> Result<Vec<u8>> {
+    let mut lines = BTreeMap::new();
+    add_lines(&mut lines, first, names.0)?;
+    add_lines(&mut lines, second, names.1)?;
+    let mut out = Vec::with_capacity(first.len() + second.len());
+    for l in lines.values() {
+        out.extend_from_slice(l.as_bytes());
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+fn add_lines(lines: &mut BTreeMap<i64, String>, bytes: &[u8], file: &Path) -> Result<()> {
+    let text = String::from_utf8_lossy(bytes);
     let complete = text.ends_with('\n');
     let parts: Vec<&str> = text.split_terminator('\n').collect();
     for (n, line) in parts.iter().enumerate() {
@@ -141,7 +162,7 @@ fn read_existing(file: &Path) -> Result<Option<BTreeMap<i64, String>>> {
             None => return Err(Error::archive_corrupt(file, n + 1)),
         }
     }
-    Ok(Some(lines))
+    Ok(())
 }
 
 fn line_id(line: &str) -> Option<i64> {

@@ -20,6 +20,7 @@ mod line;
 mod plan;
 mod read;
 
+pub use day_file::merge_day_copies;
 pub use plan::PlannedDay;
 pub use read::{list_archive_days, read_archive, ArchiveDayFile, ArchiveScan};
 

@@ -11,7 +11,7 @@
 use super::client::Remote;
 use super::queue::Queue;
 use super::uploader::{Items, RemoteStatus, Uploader};
-use crate::core::archive::{list_archive_days, ArchiveResult};
+use crate::core::archive::{list_archive_days, merge_day_copies, ArchiveResult};
 use crate::core::layout::DAY_FILE_SUFFIX;
 use crate::core::log_store::LogStore;
 use crate::core::{Error, Result};
@@ -28,10 +28,16 @@ const STATE_DIR: &str = ".remote";
 
 struct DayItems {
     archive_dir: PathBuf,
+    /// logs.db, whose write lock keeps archives (ours, in any process) out while a day file is
+    /// evicted: they write day files inside `BEGIN IMMEDIATE`.
+    db_path: PathBuf,
     store_id: String,
     remote: Arc<Remote>,
     queue: Queue,
     uploaded_dir: PathBuf,
+    /// `evicted/<day>`: the day's file was removed after its verified upload (`keepLocal: false`);
+    /// the remote copy is the day, plus any local file of rows archived since.
+    evicted_dir: PathBuf,
 }
 
 /// The remote tier of one log store's archive.
@@ -68,14 +74,16 @@ pub fn check_store_id(arg: &str, id: &str) -> Result<()> {
 }
 
 impl RemoteDays {
-    pub fn start(archive_dir: &Path, store_id: String, remote: Arc<Remote>) -> RemoteDays {
+    pub fn start(db_path: &Path, archive_dir: &Path, store_id: String, remote: Arc<Remote>) -> RemoteDays {
         let state = archive_dir.join(STATE_DIR);
         let items = Arc::new(DayItems {
             archive_dir: archive_dir.to_path_buf(),
+            db_path: db_path.to_path_buf(),
             store_id,
             remote,
             queue: Queue::new(state.join("pending")),
             uploaded_dir: state.join("uploaded"),
+            evicted_dir: state.join("evicted"),
         });
         let uploader = Uploader::start(Arc::clone(&items) as Arc<dyn Items>);
         RemoteDays { items, uploader }
@@ -108,6 +116,11 @@ impl RemoteDays {
     /// The day's file from the remote, `None` when it has none.
     pub async fn fetch(&self, day: &str) -> Result<Option<bytes::Bytes>> {
         self.items.remote.get(&self.items.key(day)).await
+    }
+
+    /// The days whose local file was evicted after upload (their remote copy is the day).
+    pub fn evicted_days(&self) -> Result<Vec<String>> {
+        Queue::new(self.items.evicted_dir.clone()).list()
     }
 
     /// The days the remote holds for this store, oldest first, with their sizes.
@@ -170,19 +183,58 @@ impl Items for DayItems {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
                 Err(e) => return Err(Error::io(e, "stat", &path)),
             };
-            self.remote.put_file(&self.key(day), &path, &mut |_| Ok(())).await?;
+            let key = self.key(day);
+            if self.evicted_dir.join(day).exists() {
+                // Rows archived after the day was evicted: the object becomes the union of the
+                // remote's copy and this file. The local file itself is never rewritten here
+                // (an archive may be writing it).
+                let local = std::fs::read(&path).map_err(|e| Error::io(e, "open", &path))?;
+                let merged = match self.remote.get(&key).await? {
+                    Some(remote) => merge_day_copies(&remote, &local, (Path::new(&format!("remote:{key}")), &path))?,
+                    None => local,
+                };
+                self.remote.put(&key, merged.into()).await?;
+            } else {
+                self.remote.put_file(&key, &path, &mut |_| Ok(())).await?;
+            }
             // Rewritten (late rows merged in) while it was sent: send it again on the next pass.
             let after = std::fs::metadata(&path).map_err(|e| Error::io(e, "stat", &path))?;
             if Self::stamp(&after) != Self::stamp(&before) {
                 return Ok(false);
             }
-            let record = self.uploaded_dir.join(day);
-            let write = || std::fs::write(&record, Self::stamp(&after));
-            if write().is_err() {
-                crate::core::durable_fs::create_dirs(&self.uploaded_dir)?;
-                write().map_err(|e| Error::io(e, "write", &record))?;
+            let stamp = Self::stamp(&after);
+            write_record(&self.uploaded_dir, day, &stamp)?;
+            if !self.remote.config.keep_local {
+                self.evict(day, &path, &stamp)?;
             }
             Ok(true)
         })
     }
+}
+
+impl DayItems {
+    /// Removes the day file, if it is still the one uploaded, under logs.db's write lock so no
+    /// archive can write it meanwhile. The marker goes first: a crash after it leaves a local
+    /// file that the next pass uploads (as a union, the same bytes) and evicts again.
+    fn evict(&self, day: &str, path: &Path, stamp: &str) -> Result<()> {
+        let conn = crate::core::connection::open(&self.db_path)?;
+        crate::core::sql::transaction::immediate(&conn, |_| {
+            match std::fs::metadata(path) {
+                Ok(m) if Self::stamp(&m) == stamp => {}
+                _ => return Ok(()),
+            }
+            write_record(&self.evicted_dir, day, "")?;
+            std::fs::remove_file(path).map_err(|e| Error::io(e, "unlink", path))
+        })
+    }
+}
+
+/// `dir/name` holding `text`, the folder made when missing.
+fn write_record(dir: &Path, name: &str, text: &str) -> Result<()> {
+    let record = dir.join(name);
+    if std::fs::write(&record, text).is_err() {
+        crate::core::durable_fs::create_dirs(dir)?;
+        std::fs::write(&record, text).map_err(|e| Error::io(e, "write", &record))?;
+    }
+    Ok(())
 }

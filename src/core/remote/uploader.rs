@@ -209,3 +209,94 @@ fn pass(shared: &Shared) -> (u64, Vec<Error>, u64, bool) {
     let pending = items.queue().list().map(|l| l.len() as u64).unwrap_or(failures.len() as u64);
     (done, failures, pending, changed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Fails every upload until `fail_until` attempts were made, and records what it sent.
+    struct Fake {
+        queue: Queue,
+        attempts: AtomicUsize,
+        fail_until: usize,
+        sent: Mutex<Vec<String>>,
+    }
+
+    impl Items for Fake {
+        fn queue(&self) -> &Queue {
+            &self.queue
+        }
+        fn upload<'a>(&'a self, name: &'a str) -> Pin<Box<dyn Future<Output = Result<bool>> + Send + 'a>> {
+            Box::pin(async move {
+                if self.attempts.fetch_add(1, Ordering::SeqCst) < self.fail_until {
+                    return Err(Error::coded("ERR_REMOTE_UNAVAILABLE", "down".into()));
+                }
+                self.sent.lock().unwrap().push(name.to_owned());
+                Ok(true)
+            })
+        }
+    }
+
+    fn fake(dir: &std::path::Path, fail_until: usize) -> Arc<Fake> {
+        Arc::new(Fake {
+            queue: Queue::new(dir.join("pending")),
+            attempts: AtomicUsize::new(0),
+            fail_until,
+            sent: Mutex::new(Vec::new()),
+        })
+    }
+
+    #[test]
+    fn sync_covers_everything_queued_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let items = fake(dir.path(), 0);
+        let up = Uploader::start(Arc::clone(&items) as Arc<dyn Items>);
+        for i in 0..50 {
+            up.enqueue(&format!("item{i:02}")).unwrap();
+        }
+        let s = up.sync();
+        assert_eq!((s.pending, s.failed, s.uploaded), (0, 0, 50));
+        assert!(s.last_error.is_none());
+        assert!(items.queue.list().unwrap().is_empty());
+        let mut sent = items.sent.lock().unwrap().clone();
+        sent.sort();
+        sent.dedup();
+        assert_eq!(sent.len(), 50);
+    }
+
+    #[test]
+    fn failures_stay_queued_and_a_later_sync_retries_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let items = fake(dir.path(), 3);
+        let up = Uploader::start(Arc::clone(&items) as Arc<dyn Items>);
+        for name in ["a", "b", "c"] {
+            up.enqueue(name).unwrap();
+        }
+        let s = up.sync();
+        assert_eq!(s.last_error.as_ref().map(|e| e.code), Some("ERR_REMOTE_UNAVAILABLE"));
+        assert!(s.pending >= 1 && s.failed >= 1);
+        // A sync does not wait out the backoff.
+        let t = Instant::now();
+        let s = up.sync();
+        assert!(t.elapsed() < Duration::from_secs(1));
+        assert_eq!((s.pending, s.failed), (0, 0));
+        assert!(s.last_error.is_none());
+    }
+
+    #[test]
+    fn the_queue_survives_the_uploader() {
+        let dir = tempfile::tempdir().unwrap();
+        let down = fake(dir.path(), usize::MAX);
+        {
+            let up = Uploader::start(Arc::clone(&down) as Arc<dyn Items>);
+            up.enqueue("kept").unwrap();
+            assert_eq!(up.sync().pending, 1);
+        }
+        let items = fake(dir.path(), 0);
+        let up = Uploader::start(Arc::clone(&items) as Arc<dyn Items>);
+        assert_eq!(up.status().pending, 1);
+        assert_eq!(up.sync().pending, 0);
+        assert_eq!(*items.sent.lock().unwrap(), vec!["kept".to_owned()]);
+    }
+}

@@ -383,8 +383,11 @@ export type ExtendedBlobStore = BlobStore & {
    * a pass that started after the call.
    */
   syncRemote: () => Promise<RemoteStatus>;
-  /** Queues every local blob for upload (blobs written before the remote); resolves to the count. */
-  pushRemote: () => Promise<number>;
+  /**
+   * Queues every local blob the remote has not verified (with `all`, every local blob) and waits
+   * for the pass that sends them; resolves to how many were queued.
+   */
+  pushRemote: (options?: { all?: boolean }) => Promise<number>;
 };
 
 /** Options of {@link createBlobStore}. */

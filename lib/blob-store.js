@@ -69,10 +69,19 @@ function createBlobStore(blobsRoot, options) {
     syncRemote() {
       return native.syncRemote();
     },
-    /** Queues every local blob for upload (blobs from before the remote); resolves to the count. */
-    pushRemote() {
+    /**
+     * Queues every local blob the remote has not verified (every one with `{ all: true }`) and
+     * waits for the pass that sends them; resolves to how many were queued.
+     */
+    pushRemote(options) {
       try {
-        return native.queueAllRemote();
+        const all = options?.all;
+        if (all !== undefined && typeof all !== 'boolean') {
+          const e = new TypeError(`The "options.all" argument must be of type boolean. Received type ${typeof all}`);
+          e.code = 'ERR_INVALID_ARG_TYPE';
+          throw e;
+        }
+        return native.pushRemote(all);
       } catch (e) {
         return Promise.reject(e);
       }

@@ -179,16 +179,23 @@ describe('blobs on a one-node Garage', () => {
   );
 
   it(
-    'pushRemote queues blobs written before the remote was set up',
+    'blobs written before the remote was set up are sent after the open; pushRemote({ all }) sends all again',
     async () => {
       const r = remote();
       const root = join(tempDir(), 'blobs');
       const plain = createBlobStore(root);
       const hashes = ['a', 'b', 'c', 'd'].map((c) => plain.write(c));
       const b = createBlobStore(root, { remote: r });
-      expect(await b.pushRemote()).toBe(4);
-      expect((await b.syncRemote()).pending).toBe(0);
-      expect(await garage().objects().list(`${r.prefix}/blobs/`)).toEqual(hashes.map((h) => keyOf(r.prefix, h)).sort());
+      await b.pushRemote();
+      expect(b.remoteStatus()).toMatchObject({ pending: 0, failed: 0, uploaded: 4 });
+      const objects = garage().objects();
+      expect(await objects.list(`${r.prefix}/blobs/`)).toEqual(hashes.map((h) => keyOf(r.prefix, h)).sort());
+      // The bucket lost one: a plain push trusts the log, `all` sends every local blob again.
+      await objects.delete(keyOf(r.prefix, hashes[0]));
+      expect(await b.pushRemote()).toBe(0);
+      expect(await b.pushRemote({ all: true })).toBe(4);
+      expect(await objects.get(keyOf(r.prefix, hashes[0]))).not.toBeNull();
+      await expect(b.pushRemote({ all: 'yes' } as never)).rejects.toThrow(TypeError);
     },
     T,
   );

@@ -91,10 +91,11 @@ function register(program) {
   remote
     .command('push')
     .description('upload every local blob and archive day the remote lacks, and wait until verified')
+    .option('--all', 'send every local blob again, not only those not recorded as sent')
     .option('--json', 'print JSON')
     .action(async (_o, command) => {
       const { opts, blobs, logs } = open(command);
-      await blobs.pushRemote();
+      await blobs.pushRemote({ all: Boolean(opts.all) });
       const [b, d] = await syncWithBar(blobs, logs, opts.json);
       logs?.close();
       if (!report(opts.json, b, d)) throw new CliError('some uploads did not complete (see the last error)');

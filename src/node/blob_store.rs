@@ -100,15 +100,16 @@ impl NativeBlobStore {
         task::spawn(move || Ok((url, store.sync())), |env, (url, s)| status_value(env, url, s))
     }
 
-    /// Queues every local blob for upload (for blobs written before the remote was set up, or
-    /// after the queue was deleted); returns how many.
+    /// Queues every local blob the upload log does not name (every local blob with `all`) and
+    /// waits for the pass that sends them; resolves to how many were queued.
     #[napi(catch_unwind, ts_return_type = "Promise<number>")]
-    pub fn queue_all_remote(&self, env: Env) -> napi::Result<AsyncTask<Job<f64>>> {
+    pub fn push_remote(&self, env: Env, all: Option<bool>) -> napi::Result<AsyncTask<Job<f64>>> {
         if self.store.remote().is_none() {
             return Err(super::errors::throw(&env, crate::core::Error::coded("ERR_REMOTE_OFF", "this blob store was opened without options.remote".into())));
         }
         let store = Arc::clone(&self.store);
-        Ok(task::spawn(move || store.remote().map_or(Ok(0), |r| r.queue_all_local()).map(|n| n as f64), |env, n| n.into_unknown(env)))
+        let all = all.unwrap_or(false);
+        Ok(task::spawn(move || store.remote().map_or(Ok(0), |r| r.push(all)).map(|n| n as f64), |env, n| n.into_unknown(env)))
     }
 
     /// `{ read, exists }` for this store, as plain Node-API functions (see `blob_hot.rs`).

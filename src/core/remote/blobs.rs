@@ -3,12 +3,22 @@
 //! name, and the server checks the sha256 sent with it; only then, with `keepLocal: false`, is the
 //! local file removed. A blob read from the remote is hashed before it is returned, so altered
 //! bytes are an `ERR_BLOB_MISMATCH`, never a result.
+//!
+//! The queue costs a `write` nothing on disk: the blob file itself is the durable record. A new
+//! blob is queued in memory; each verified upload is appended to `<root>/.remote/uploaded-<remote>.log`;
+//! and the first pass after an open (or a `pushRemote`) walks the shards and queues every local
+//! blob that log does not name, which is what a crash or a kill left unsent. The log is
+//! bookkeeping: deleted, every local blob is sent once more (the same bytes to the same key).
 
 use super::client::Remote;
-use super::queue::Queue;
 use super::uploader::{Items, RemoteStatus, Uploader};
 use crate::core::blob_store::{hex_str, normalize_hash, BlobStore, HashHex};
-use crate::core::durable_fs::{parent_dir, AtomicFile};
+use crate::core::durable_fs::{create_dirs, parent_dir, AtomicFile};
+use std::collections::{BTreeSet, HashSet};
+use std::fs::File;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use crate::core::{Error, Result};
 use sha2::{Digest, Sha256};
 use std::future::Future;
@@ -16,14 +26,25 @@ use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 
-/// Where a blob store keeps its upload queue: `<root>/.remote/pending/` (no 2-hex shard name
-/// starts with a dot, so it is never taken for blobs).
-pub const QUEUE_DIR: &str = ".remote/pending";
+/// Where the log of blobs verified remote lives (no 2-hex shard name starts with a dot, so the
+/// folder is never taken for blobs): one log per remote, named by a digest of its URL and
+/// endpoint, so pointing the store at another bucket sends everything there too.
+const STATE_DIR: &str = ".remote";
 
 struct BlobItems {
     store: BlobStore,
     remote: Arc<Remote>,
-    queue: Queue,
+    state: Mutex<BlobQueue>,
+    /// Blobs the scans have queued, for `push`'s count.
+    scanned: AtomicU64,
+}
+
+#[derive(Default)]
+struct BlobQueue {
+    pending: BTreeSet<String>,
+    /// The shards must be walked before the next pass (after an open, or for `pushRemote`).
+    scan: bool,
+    log: Option<File>,
 }
 
 /// The remote tier of one blob store.
@@ -42,7 +63,8 @@ impl RemoteBlobs {
         let items = Arc::new(BlobItems {
             store: BlobStore::new(root),
             remote,
-            queue: Queue::new(root.join(QUEUE_DIR)),
+            state: Mutex::new(BlobQueue { scan: true, ..Default::default() }),
+            scanned: AtomicU64::new(0),
         });
         let uploader = Uploader::start(Arc::clone(&items) as Arc<dyn Items>);
         RemoteBlobs { items, uploader }
@@ -65,24 +87,17 @@ impl RemoteBlobs {
         self.uploader.sync()
     }
 
-    /// Queues every local blob (walking the shards), for a store that had blobs before its remote.
-    /// Returns how many were queued.
-    pub fn queue_all_local(&self) -> Result<u64> {
-        let root = self.items.store.root();
-        let mut n = 0;
-        for shard in read_dir_names(root)? {
-            if shard.len() != 2 || !shard.bytes().all(|b| b.is_ascii_hexdigit()) {
-                continue;
-            }
-            for name in read_dir_names(&root.join(&shard))? {
-                let hash = format!("{shard}{name}");
-                if normalize_hash(&hash).is_some_and(|h| hex_str(&h) == hash) {
-                    self.uploader.enqueue(&hash)?;
-                    n += 1;
-                }
-            }
+    /// Walks the shards before the next pass and queues every local blob the upload log does not
+    /// name; with `all`, every local blob (for blobs the bucket lost, say). Waits for that pass and
+    /// returns how many blobs it queued.
+    pub fn push(&self, all: bool) -> Result<u64> {
+        if all {
+            self.items.forget_uploaded()?;
         }
-        Ok(n)
+        self.items.lock().scan = true;
+        let before = self.items.scanned.load(Ordering::SeqCst);
+        self.uploader.sync();
+        Ok(self.items.scanned.load(Ordering::SeqCst).wrapping_sub(before))
     }
 
     /// The blob from the remote, hashed; `None` when the remote has no such object.
@@ -130,18 +145,131 @@ fn check_remote(key: &object_store::path::Path, digest: &[u8], h: &HashHex) -> R
     }
 }
 
+impl BlobItems {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BlobQueue> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn log_path(&self) -> std::path::PathBuf {
+        let c = &self.remote.config;
+        let id = Sha256::digest(format!("{}\n{}", c.url(), c.endpoint.as_deref().unwrap_or("")).as_bytes());
+        self.store.root().join(STATE_DIR).join(format!("uploaded-{}.log", &hex::encode(id)[..16]))
+    }
+
+    fn forget_uploaded(&self) -> Result<()> {
+        let path = self.log_path();
+        let mut st = self.lock();
+        st.log = None;
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(e, "unlink", &path)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The hashes the upload log names (a torn last line is ignored: that blob is sent again).
+    fn uploaded(&self) -> Result<HashSet<[u8; 32]>> {
+        let path = self.log_path();
+        let text = match std::fs::read(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+            Err(e) => return Err(Error::io(e, "open", &path)),
+        };
+        let mut set = HashSet::new();
+        for line in text.split(|&b| b == b'\n') {
+            let mut h = [0u8; 32];
+            if line.len() == 64 && hex::decode_to_slice(line, &mut h).is_ok() {
+                set.insert(h);
+            }
+        }
+        Ok(set)
+    }
+
+    /// Queues every local blob not in the upload log; with `keepLocal: false`, a logged blob still
+    /// here (its removal cut short by a crash) is removed now.
+    fn scan(&self) -> Result<()> {
+        let uploaded = self.uploaded()?;
+        let root = self.store.root();
+        let mut found = Vec::new();
+        for shard in read_dir_names(root)? {
+            if shard.len() != 2 || !shard.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                continue;
+            }
+            for name in read_dir_names(&root.join(&shard))? {
+                let hash = format!("{shard}{name}");
+                let mut h = [0u8; 32];
+                if hash.len() != 64 || hex::decode_to_slice(&hash, &mut h).is_err() || hash.bytes().any(|b| b.is_ascii_uppercase()) {
+                    continue;
+                }
+                if !uploaded.contains(&h) {
+                    found.push(hash);
+                } else if !self.remote.config.keep_local {
+                    let path = self.store.path_for(&hash);
+                    if let Err(e) = std::fs::remove_file(&path) {
+                        if e.kind() != std::io::ErrorKind::NotFound {
+                            return Err(Error::io(e, "unlink", &path));
+                        }
+                    }
+                }
+            }
+        }
+        self.scanned.fetch_add(found.len() as u64, Ordering::SeqCst);
+        self.lock().pending.extend(found);
+        Ok(())
+    }
+
+    /// Appends `hash` to the upload log (opened once; not fsynced: a line lost to a power cut only
+    /// means the blob is sent again).
+    fn log_uploaded(&self, hash: &str) -> Result<()> {
+        let path = self.log_path();
+        let mut st = self.lock();
+        if st.log.is_none() {
+            let open = || std::fs::OpenOptions::new().create(true).append(true).open(&path);
+            let f = match open() {
+                Ok(f) => f,
+                Err(_) => {
+                    create_dirs(parent_dir(&path))?;
+                    open().map_err(|e| Error::io(e, "open", &path))?
+                }
+            };
+            st.log = Some(f);
+        }
+        let line = format!("{hash}\n");
+        st.log.as_mut().expect("opened above").write_all(line.as_bytes()).map_err(|e| Error::io(e, "write", &path))
+    }
+}
+
 impl Items for BlobItems {
-    fn queue(&self) -> &Queue {
-        &self.queue
+    fn add(&self, hash: &str) -> Result<()> {
+        self.lock().pending.insert(hash.to_owned());
+        Ok(())
+    }
+
+    fn pending(&self) -> Result<Vec<String>> {
+        Ok(self.lock().pending.iter().cloned().collect())
+    }
+
+    fn done(&self, hash: &str) -> Result<()> {
+        self.lock().pending.remove(hash);
+        Ok(())
+    }
+
+    fn refresh(&self) -> Result<()> {
+        if std::mem::take(&mut self.lock().scan) {
+            if let Err(e) = self.scan() {
+                self.lock().scan = true;
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     fn upload<'a>(&'a self, name: &'a str) -> Pin<Box<dyn Future<Output = Result<bool>> + Send + 'a>> {
         Box::pin(async move {
-            // A marker that names no blob is dropped: nothing to upload.
+            // A name that is no blob's is dropped: nothing to upload.
             let Some(h) = normalize_hash(name).filter(|h| hex_str(h) == name) else { return Ok(true) };
             let path = self.store.path_for(name);
             if !path.exists() {
-                // Evicted after an upload whose marker removal a crash cut short, or removed by
+                // Evicted after an upload whose bookkeeping a crash cut short, or removed by
                 // someone else: either way nothing local is left to send.
                 return Ok(true);
             }
@@ -155,6 +283,7 @@ impl Items for BlobItems {
                 }
             };
             self.remote.put_file(&key, &path, &mut verify).await?;
+            self.log_uploaded(name)?;
             if !self.remote.config.keep_local {
                 match std::fs::remove_file(&path) {
                     Ok(()) => {}

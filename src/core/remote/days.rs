@@ -167,8 +167,16 @@ impl DayItems {
 }
 
 impl Items for DayItems {
-    fn queue(&self) -> &Queue {
-        &self.queue
+    fn add(&self, day: &str) -> Result<()> {
+        self.queue.add(day)
+    }
+
+    fn pending(&self) -> Result<Vec<String>> {
+        self.queue.list()
+    }
+
+    fn done(&self, day: &str) -> Result<()> {
+        self.queue.remove(day)
     }
 
     fn refresh(&self) -> Result<()> {

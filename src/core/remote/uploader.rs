@@ -6,7 +6,6 @@
 //! `sync` starts a pass at once. `sync` waits for a pass that starts after it was called, so it
 //! covers everything queued before the call.
 
-use super::queue::Queue;
 use super::runtime;
 use crate::core::{Error, Result};
 use futures::stream::{self, StreamExt};
@@ -34,9 +33,14 @@ pub struct RemoteStatus {
     pub last_error: Option<Error>,
 }
 
-/// How one kind of item (blobs, days) is uploaded.
+/// How one kind of item (blobs, days) is queued and uploaded.
 pub trait Items: Send + Sync + 'static {
-    fn queue(&self) -> &Queue;
+    /// Queues an item just written; on disk, or found again on disk by `refresh` after a crash.
+    fn add(&self, name: &str) -> Result<()>;
+    /// The items queued now, in upload order.
+    fn pending(&self) -> Result<Vec<String>>;
+    /// Takes a verified item off the queue.
+    fn done(&self, name: &str) -> Result<()>;
     /// Queues what the queue may have missed (days another process archived, say); each pass
     /// calls it first.
     fn refresh(&self) -> Result<()> {
@@ -73,7 +77,7 @@ pub struct Uploader {
 impl Uploader {
     /// Starts the thread, which begins with a pass over whatever an earlier run left queued.
     pub fn start(items: Arc<dyn Items>) -> Uploader {
-        let pending = items.queue().list().map(|l| l.len() as u64).unwrap_or(0);
+        let pending = items.pending().map(|l| l.len() as u64).unwrap_or(0);
         let state = State {
             status: RemoteStatus { pending, ..Default::default() },
             dirty: true,
@@ -92,9 +96,9 @@ impl Uploader {
         Uploader { shared, thread: Some(thread) }
     }
 
-    /// Queues `name` on disk, then wakes the thread. Returns once the marker exists.
+    /// Queues `name`, then wakes the thread.
     pub fn enqueue(&self, name: &str) -> Result<()> {
-        self.shared.items.queue().add(name)?;
+        self.shared.items.add(name)?;
         let mut st = lock(&self.shared.state);
         st.status.pending += 1;
         st.dirty = true;
@@ -185,7 +189,7 @@ fn pass(shared: &Shared) -> (u64, Vec<Error>, u64, bool) {
     if let Err(e) = items.refresh() {
         return (0, vec![e], 0, false);
     }
-    let names = match items.queue().list() {
+    let names = match items.pending() {
         Ok(n) => n,
         Err(e) => return (0, vec![e], 0, false),
     };
@@ -193,7 +197,7 @@ fn pass(shared: &Shared) -> (u64, Vec<Error>, u64, bool) {
         stream::iter(names.iter())
             .map(|name| async move {
                 if items.upload(name).await? {
-                    items.queue().remove(name)?;
+                    items.done(name)?;
                     Ok(true)
                 } else {
                     Ok(false)
@@ -206,12 +210,13 @@ fn pass(shared: &Shared) -> (u64, Vec<Error>, u64, bool) {
     let done = results.iter().filter(|r| matches!(r, Ok(true))).count() as u64;
     let changed = results.iter().any(|r| matches!(r, Ok(false)));
     let failures: Vec<Error> = results.into_iter().filter_map(|r| r.err()).collect();
-    let pending = items.queue().list().map(|l| l.len() as u64).unwrap_or(failures.len() as u64);
+    let pending = items.pending().map(|l| l.len() as u64).unwrap_or(failures.len() as u64);
     (done, failures, pending, changed)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::queue::Queue;
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -224,8 +229,14 @@ mod tests {
     }
 
     impl Items for Fake {
-        fn queue(&self) -> &Queue {
-            &self.queue
+        fn add(&self, name: &str) -> Result<()> {
+            self.queue.add(name)
+        }
+        fn pending(&self) -> Result<Vec<String>> {
+            self.queue.list()
+        }
+        fn done(&self, name: &str) -> Result<()> {
+            self.queue.remove(name)
         }
         fn upload<'a>(&'a self, name: &'a str) -> Pin<Box<dyn Future<Output = Result<bool>> + Send + 'a>> {
             Box::pin(async move {

@@ -7,7 +7,7 @@
 //
 //   node bench/remote.mjs [--rounds N] [--big-mib N] [--json FILE]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -125,7 +125,11 @@ const bigMib = Number(values['big-mib'] ?? 1024);
 
 ensureRclone();
 const work = mkdtempSync(join(tmpdir(), 'nerve-store-remote-bench-'));
-const g = await startGarage({ nodes: 1 });
+// The server stands in for another machine: its files in memory (where the machine has /dev/shm),
+// so its writes do not join the journal commits of the blob fsyncs being measured, and at the
+// lowest priority, so its CPU time on these cores is not charged to them.
+const g = await startGarage({ nodes: 1, ...(existsSync('/dev/shm') ? { dir: '/dev/shm' } : {}) });
+for (const node of g.nodes) spawnSync('renice', ['-n', '19', '-p', String(node.pid)]);
 try {
   const write = await writeCost(g, work, rounds);
   const dataDir = join(work, 'push');

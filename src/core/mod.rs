@@ -14,6 +14,7 @@ mod js_json;
 mod js_value;
 mod layout;
 mod log_store;
+mod priority;
 mod remote;
 mod row_batch;
 mod search;
@@ -37,6 +38,7 @@ pub use log_store::{
     check_batch_size, check_limit, lock, LogCursor, LogQuery, LogRow, LogStore, Member, NewEntry, OpenOptions,
     RunUpdate, SharedStore, WorkflowRunRow, WorkflowRunStatus,
 };
+pub use priority::lower_priority;
 pub use remote::{
     check_store_id, store_id, Remote, RemoteArgs, RemoteBlobs, RemoteConfig, RemoteDays, RemoteStatus, TieredBlobs, Wait,
     STORE_ID_KEY,

@@ -63,7 +63,7 @@ pub fn spawn_background<'e, T: Send + 'static>(
 ) -> napi::Result<napi::bindgen_prelude::Object<'e>> {
     let (deferred, promise) = env.create_deferred::<Built, Settle>()?;
     let spawned = std::thread::Builder::new().name("nerve-store-background".into()).spawn(move || {
-        lower_priority();
+        crate::core::lower_priority();
         let result =
             catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| Err(Error::internal("a background task panicked")));
         deferred.resolve(Box::new(move |env: Env| match result {
@@ -73,14 +73,4 @@ pub fn spawn_background<'e, T: Send + 'static>(
     });
     spawned.map_err(|e| napi::Error::from_reason(format!("cannot start a background thread: {e}")))?;
     Ok(promise)
-}
-
-/// Nice 10 for the calling thread (Linux keeps the nice value per thread; threads it starts
-/// inherit it). Best effort: where it is refused, the work runs at normal priority.
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority with PRIO_PROCESS and who = 0 changes only the calling thread on Linux.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-    }
 }

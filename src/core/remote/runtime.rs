@@ -16,6 +16,8 @@ fn runtime() -> &'static Runtime {
         Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("nerve-store-remote")
+            // Uploads are background work: a write on the JavaScript thread goes first.
+            .on_thread_start(crate::core::priority::lower_priority)
             .enable_all()
             .build()
             .expect("the remote tier's runtime starts")

@@ -91,7 +91,10 @@ impl Uploader {
         let s = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("nerve-store-upload".into())
-            .spawn(move || run(&s))
+            .spawn(move || {
+                crate::core::priority::lower_priority();
+                run(&s)
+            })
             .expect("the uploader thread starts");
         Uploader { shared, thread: Some(thread) }
     }

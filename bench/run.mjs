@@ -2,13 +2,13 @@
 // Rust floor (benches/floor.rs) run alongside, and a verdict on every target of the performance
 // issue at the end.
 //
-//   npm run bench                       full run (~6-8 min), writes bench-results/latest.json
+//   npm run bench                       full run (~8-10 min), writes bench-results/latest.json
 //   npm run bench -- --quick            smoke run (about a minute; reduced sizes are not counted)
 //   npm run bench -- thread blob.read   only workloads and sections whose key or name contains a filter
 //   npm run bench -- --list             list workload and section keys
 // Options: --rounds N, --time-scale X (multiplies every time budget), --no-floor,
 //          --skip FILTER (repeatable), --no-mem / --mem, --mem-rows N, --mem-reps N,
-//          --lag-rows N, --lag-reps N, --file-mib N, --out FILE,
+//          --lag-rows N, --lag-reps N, --file-mib N, --search-rows N, --out FILE,
 //          --addon FILE (a .node to load as ours; default: the package's own, as built by
 //          `npm run build`). The addon is copied to a private directory at start, so a rebuild
 //          during the run cannot swap it out; a build with debug info (npm run build:debug) is
@@ -42,6 +42,7 @@ import { Bench } from 'tinybench';
 import { buildTemplate, copyDb } from './data.mjs';
 import { Floor, FloorSeries } from './floor.mjs';
 import { describeContention, runArchiveLag, runQueryLag } from './lag.mjs';
+import { SEARCH_SECTIONS } from './search-sections.mjs';
 import { fmtBytes, fmtRate, fmtTime, fmtX, median, pad, quantile, summarize } from './stats.mjs';
 import { evaluateTargets, FULL_FILE_BYTES, FULL_ROWS, summarizeTargets } from './targets.mjs';
 import { runThroughput } from './throughput.mjs';
@@ -60,6 +61,8 @@ const SECTIONS = {
   archiveLag: { key: 'lag.archiveAsync', name: 'archiveLogsAsync 1M rows: main-thread lag (ref: archiveLogs)' },
   files: { key: 'file', name: 'writeFile / readToFile 1 GiB: peak RSS (child process)' },
   mem: { key: 'mem', name: 'memory query() 1M rows (child processes)' },
+  // search, the large async reads' lag, the archive-search hook: run and printed by their module
+  ...Object.fromEntries(Object.entries(SEARCH_SECTIONS).map(([k, x]) => [k, { key: x.key, name: x.name }])),
 };
 
 // ---------------------------------------------------------------- options
@@ -76,13 +79,23 @@ const OPTIONS = {
   'lag-rows': { type: 'string' },
   'lag-reps': { type: 'string' },
   'file-mib': { type: 'string' },
+  'search-rows': { type: 'string' },
   out: { type: 'string' },
   addon: { type: 'string' },
   list: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 /** The options whose value is a positive number. */
-const NUMERIC = new Set(['rounds', 'time-scale', 'mem-rows', 'mem-reps', 'lag-rows', 'lag-reps', 'file-mib']);
+const NUMERIC = new Set([
+  'rounds',
+  'time-scale',
+  'mem-rows',
+  'mem-reps',
+  'lag-rows',
+  'lag-reps',
+  'file-mib',
+  'search-rows',
+]);
 
 function readOptions(argv) {
   // Not strict: an option's value is the argument after it, whatever it looks like (`--rounds -5` is
@@ -121,6 +134,7 @@ function readOptions(argv) {
     lagRows: num('lag-rows'),
     lagReps: num('lag-reps'),
     fileMiB: num('file-mib'),
+    searchRows: num('search-rows'),
     out: values.out ?? null,
     addon: values.addon === undefined ? null : resolve(values.addon),
     list: values.list === true,
@@ -129,9 +143,11 @@ function readOptions(argv) {
   };
   o.rounds ??= o.quick ? 2 : 6;
   o.memReps ??= o.quick ? 1 : 2;
-  // --quick: the archive lag runs on the 100k-row template and the file APIs on 128 MiB; both are
-  // reported as "not counted". The full sizes are 1M rows and 1 GiB.
+  // --quick: the archive and read lags run on 100k rows (the template for the archive), search on
+  // 100k rows and the file APIs on 128 MiB; all are reported as "not counted". The full sizes are
+  // 1M rows and 1 GiB.
   o.lagRows ??= o.quick ? TEMPLATE_ROWS : FULL_ROWS;
+  o.searchRows ??= o.quick ? TEMPLATE_ROWS : FULL_ROWS;
   o.lagReps ??= o.quick ? 1 : 2;
   o.fileMiB ??= o.quick ? 128 : 1024;
   if (o.quick) o.timeScale *= 0.2;
@@ -141,7 +157,7 @@ function readOptions(argv) {
 function readUsage() {
   return (
     'usage: npm run bench -- [--quick] [--rounds N] [--time-scale X] [--no-floor] [--skip FILTER]... ' +
-    '[--mem|--no-mem] [--mem-rows N] [--mem-reps N] [--lag-rows N] [--lag-reps N] [--file-mib N] ' +
+    '[--mem|--no-mem] [--mem-rows N] [--mem-reps N] [--lag-rows N] [--lag-reps N] [--file-mib N] [--search-rows N] ' +
     '[--out FILE] [--addon FILE] [--list] [filter...]'
   );
 }
@@ -738,6 +754,7 @@ async function main() {
   let throughput = null;
   let files = null;
   let floor = null;
+  const extra = {};
   try {
     if (o.floor && (selected.some((w) => w.floor) || sections.throughput)) {
       floor = new Floor({ root: ROOT, dir: join(env.tmp, 'floor'), rebuild: !o.quick });
@@ -808,6 +825,11 @@ async function main() {
       console.log(`\n${SECTIONS.mem.name}`);
       memory = runMemory(env, o);
     }
+    for (const [k, x] of Object.entries(SEARCH_SECTIONS)) {
+      if (!sections[k]) continue;
+      console.log(`\n${x.name}`);
+      extra[k] = await x.run(env, o, (m) => console.log(`  ${m}`));
+    }
   } finally {
     env.close();
   }
@@ -816,6 +838,7 @@ async function main() {
   if (lag.query || lag.archive) printLag(lag);
   if (files) printFiles(files);
   if (memory) printMemory(memory, o.memReps);
+  for (const [k, x] of Object.entries(SEARCH_SECTIONS)) if (extra[k]) x.print(extra[k]);
 
   const report = {
     meta: {
@@ -846,6 +869,7 @@ async function main() {
       lag_rows: o.lagRows,
       lag_reps: o.lagReps,
       file_mib: o.fileMiB,
+      search_rows: o.searchRows,
     },
     ratio_definition: 'median(reference ms) / median(ours ms); > 1 means ours is faster',
     results,
@@ -853,6 +877,9 @@ async function main() {
     lag,
     files,
     memory,
+    search: extra.search ?? null,
+    read_lag: extra.readLag ?? null,
+    archive_search: extra.archiveSearch ?? null,
   };
   const ratioKeys = WORKLOADS.filter((w) => !w.info).map((w) => w.key);
   report.targets = evaluateTargets(report, ratioKeys);

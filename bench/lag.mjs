@@ -39,15 +39,16 @@ function cpuPressureMs() {
 
 /**
  * Runs `op()` (sync or returning a promise) under a 1 ms interval and returns
- * { value, ms, maxLagMs, ticks, worstRunnableMs, cpuPressureMs }. `ms` is the call's duration up
- * to its settlement; `worstRunnableMs` is how much of the worst wait the main thread spent
- * runnable without a CPU; `cpuPressureMs` is the machine's CPU pressure over the call (null when
- * the kernel does not report them).
+ * { value, ms, maxLagMs, ticks, worstRanMs, worstRunnableMs, cpuPressureMs }. `ms` is the call's
+ * duration up to its settlement; `worstRanMs` and `worstRunnableMs` are how much of the worst wait
+ * the main thread spent on a CPU and runnable without one; `cpuPressureMs` is the machine's CPU
+ * pressure over the call (null when the kernel does not report them).
  */
 export async function measureLag(op) {
   let last = performance.now();
   let lastSched = schedstat();
   let maxGap = 0;
+  let worstRan = null;
   let worstRunnable = null;
   let ticks = 0;
   let counting = false;
@@ -57,6 +58,7 @@ export async function measureLag(op) {
     if (counting) {
       if (now - last > maxGap) {
         maxGap = now - last;
+        worstRan = sched ? sched[0] - lastSched[0] : null;
         worstRunnable = sched ? sched[1] - lastSched[1] : null;
       }
       ticks++;
@@ -76,6 +78,7 @@ export async function measureLag(op) {
     // A wait still open when the tail ends (the loop was blocked at the very end) counts too.
     if (performance.now() - last > maxGap) {
       maxGap = performance.now() - last;
+      worstRan = null;
       worstRunnable = null;
     }
     return {
@@ -83,6 +86,7 @@ export async function measureLag(op) {
       ms,
       maxLagMs: Math.max(0, maxGap - INTERVAL_MS),
       ticks,
+      worstRanMs: worstRan,
       worstRunnableMs: worstRunnable,
       cpuPressureMs: pressure,
     };
@@ -97,8 +101,8 @@ export async function idleLag(ms = 300) {
   return r.maxLagMs;
 }
 
-/** One measurement in a fresh process: `node lag-child.mjs <impl> <op> <db> [now]`. */
-function child(impl, op, db, now) {
+/** One measurement in a fresh process: `node lag-child.mjs <impl> <op> <db> [arg]` (see there). */
+export function lagChild(impl, op, db, arg) {
   const r = spawnSync(
     process.execPath,
     [
@@ -108,7 +112,7 @@ function child(impl, op, db, now) {
       impl,
       op,
       db,
-      String(now ?? ''),
+      String(arg ?? ''),
     ],
     {
       cwd: dirname(HERE),
@@ -129,17 +133,26 @@ function child(impl, op, db, now) {
 }
 
 /** The scheduler figures of one child's answer (null where the kernel gave none). */
-function contention(r) {
+export function contention(r) {
   return {
+    worst_ran_ms: r.worst_ran_ms ?? null,
     worst_runnable_ms: r.worst_runnable_ms ?? null,
     cpu_pressure_pct: r.cpu_pressure_ms == null ? null : (100 * r.cpu_pressure_ms) / r.ms,
   };
 }
 
-/** ", 12.0 ms of it runnable without a CPU; CPU pressure 35% of the run", or "" without figures. */
+/**
+ * " (main thread ran 3.1 ms of it, 12.0 ms runnable without a CPU; CPU pressure 35% of the run)",
+ * or "" without figures.
+ */
 export function describeContention(run) {
   const parts = [];
-  if (run.worst_runnable_ms != null) parts.push(`${run.worst_runnable_ms.toFixed(1)} ms of it runnable without a CPU`);
+  if (run.worst_ran_ms != null && run.worst_runnable_ms != null)
+    parts.push(
+      `main thread ran ${run.worst_ran_ms.toFixed(1)} ms of it, ${run.worst_runnable_ms.toFixed(1)} ms runnable without a CPU`,
+    );
+  else if (run.worst_runnable_ms != null)
+    parts.push(`${run.worst_runnable_ms.toFixed(1)} ms of it runnable without a CPU`);
   if (run.cpu_pressure_pct != null) parts.push(`CPU pressure ${run.cpu_pressure_pct.toFixed(0)}% of the run`);
   return parts.length ? ` (${parts.join('; ')})` : '';
 }
@@ -148,7 +161,7 @@ function worst(runs) {
   return runs.length ? Math.max(...runs.map((r) => r.max_lag_ms)) : NaN;
 }
 
-function side(runs) {
+export function side(runs) {
   const worstRun = runs.reduce((a, r) => (a && a.max_lag_ms >= r.max_lag_ms ? a : r), null);
   return {
     runs,
@@ -182,7 +195,7 @@ export async function runArchiveLag(env, o, log) {
       mkdirSync(dir, { recursive: true });
       copyDb(o.db, join(dir, 'logs.db'));
       try {
-        const r = child(impl, 'archive', join(dir, 'logs.db'), o.now);
+        const r = lagChild(impl, 'archive', join(dir, 'logs.db'), o.now);
         results.add(JSON.stringify(r.days));
         const run = {
           ms: r.ms,
@@ -240,7 +253,7 @@ export async function runQueryLag(env, o, log) {
       for (const impl of order) {
         if (errors[impl]) continue;
         try {
-          const r = child(impl, 'query', db);
+          const r = lagChild(impl, 'query', db);
           counts.add(r.rows);
           runs[impl].push({
             ms: r.ms,

@@ -2,13 +2,13 @@
 // Rust floor (benches/floor.rs) run alongside, and a verdict on every target of the performance
 // issue at the end.
 //
-//   npm run bench                       full run (~6-8 min), writes bench-results/latest.json
+//   npm run bench                       full run (~8-10 min), writes bench-results/latest.json
 //   npm run bench -- --quick            smoke run (about a minute; reduced sizes are not counted)
 //   npm run bench -- thread blob.read   only workloads and sections whose key or name contains a filter
 //   npm run bench -- --list             list workload and section keys
 // Options: --rounds N, --time-scale X (multiplies every time budget), --no-floor,
 //          --skip FILTER (repeatable), --no-mem / --mem, --mem-rows N, --mem-reps N,
-//          --lag-rows N, --lag-reps N, --file-mib N, --out FILE,
+//          --lag-rows N, --lag-reps N, --file-mib N, --search-rows N, --out FILE,
 //          --addon FILE (a .node to load as ours; default: the package's own, as built by
 //          `npm run build`). The addon is copied to a private directory at start, so a rebuild
 //          during the run cannot swap it out; a build with debug info (npm run build:debug) is
@@ -20,293 +20,31 @@
 // median(reference) / median(ours), so > 1 means ours is faster. The spread of the per-round
 // ratios shows how much the noise moved it. Both implementations read identical copies of one
 // template database, built once with the reference's createLogStore and node:sqlite.
-// See bench/README.md for the sections (floor, throughput, lag, files, memory) and the targets.
-import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statfsSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+// See bench/README.md for the sections (floor, throughput, lag, files, memory, search) and the
+// targets. The options and the selection are in options.mjs, the environment in env.mjs, the
+// sections run in child processes in child-sections.mjs and search-sections.mjs, the tables in
+// print.mjs.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import { buildTemplate, copyDb } from './data.mjs';
+import { runFiles, runMemory } from './child-sections.mjs';
+import { git, makeEnv } from './env.mjs';
 import { Floor, FloorSeries } from './floor.mjs';
-import { describeContention, runArchiveLag, runQueryLag } from './lag.mjs';
-import { fmtBytes, fmtRate, fmtTime, fmtX, median, pad, quantile, summarize } from './stats.mjs';
-import { evaluateTargets, FULL_FILE_BYTES, FULL_ROWS, summarizeTargets } from './targets.mjs';
+import { runArchiveLag, runQueryLag } from './lag.mjs';
+import { budget, floorChunk, readOptions, SECTIONS, selection, TEMPLATE_ROWS } from './options.mjs';
+import { printFiles, printLag, printMemory, printTable, printTargets, printThroughput } from './print.mjs';
+import { SEARCH_SECTIONS } from './search-sections.mjs';
+import { fmtBytes, fmtTime, median, pad, summarize } from './stats.mjs';
+import { evaluateTargets, FULL_ROWS, summarizeTargets } from './targets.mjs';
 import { runThroughput } from './throughput.mjs';
-import { ARCHIVE_NOW, blobContent, WORKLOADS } from './workloads.mjs';
+import { ARCHIVE_NOW, WORKLOADS } from './workloads.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = dirname(HERE);
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const IMPLS = ['reference', 'ours'];
 const MiB = 1024 * 1024;
-const TEMPLATE_ROWS = 100_000;
-
-/** The parts that are not ratio-table workloads; filters and --skip match their key or name. */
-const SECTIONS = {
-  throughput: { key: 'throughput', name: 'append / appendMany / appendAsync throughput (rows/s)' },
-  queryLag: { key: 'lag.queryAsync', name: 'queryAsync 100k rows: main-thread lag (ref: query)' },
-  archiveLag: { key: 'lag.archiveAsync', name: 'archiveLogsAsync 1M rows: main-thread lag (ref: archiveLogs)' },
-  files: { key: 'file', name: 'writeFile / readToFile 1 GiB: peak RSS (child process)' },
-  mem: { key: 'mem', name: 'memory query() 1M rows (child processes)' },
-};
-
-// ---------------------------------------------------------------- options
-const OPTIONS = {
-  quick: { type: 'boolean' },
-  rounds: { type: 'string' },
-  'time-scale': { type: 'string' },
-  'no-floor': { type: 'boolean' },
-  skip: { type: 'string', multiple: true },
-  mem: { type: 'boolean' },
-  'no-mem': { type: 'boolean' },
-  'mem-rows': { type: 'string' },
-  'mem-reps': { type: 'string' },
-  'lag-rows': { type: 'string' },
-  'lag-reps': { type: 'string' },
-  'file-mib': { type: 'string' },
-  out: { type: 'string' },
-  addon: { type: 'string' },
-  list: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-};
-/** The options whose value is a positive number. */
-const NUMERIC = new Set(['rounds', 'time-scale', 'mem-rows', 'mem-reps', 'lag-rows', 'lag-reps', 'file-mib']);
-
-function readOptions(argv) {
-  // Not strict: an option's value is the argument after it, whatever it looks like (`--rounds -5` is
-  // a bad number, not a missing value), and the errors are worded here, checked in the order of the
-  // command line, so --help acts where it stands.
-  const { values, positionals, tokens } = parseArgs({
-    args: argv,
-    options: OPTIONS,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
-  for (const t of tokens) {
-    if (t.kind !== 'option') continue;
-    const spec = Object.hasOwn(OPTIONS, t.name) ? OPTIONS[t.name] : null;
-    if (spec === null || (spec.type === 'boolean' && t.value !== undefined)) {
-      throw new Error(`unknown option ${t.inlineValue ? `${t.rawName}=${t.value}` : t.rawName} (try --help)`);
-    }
-    if (spec.type === 'string' && t.value === undefined) throw new Error(`${t.rawName} needs a value`);
-    if (NUMERIC.has(t.name) && !(Number(t.value) > 0)) throw new Error(`${t.rawName} needs a positive number`);
-    if (t.name === 'help') {
-      console.log(readUsage());
-      process.exit(0);
-    }
-  }
-  const num = (name) => (values[name] === undefined ? null : Number(values[name]));
-  const lastMem = tokens.findLast((t) => t.name === 'mem' || t.name === 'no-mem');
-  const o = {
-    quick: values.quick === true,
-    rounds: num('rounds'),
-    timeScale: num('time-scale') ?? 1,
-    floor: values['no-floor'] !== true,
-    mem: lastMem === undefined ? null : lastMem.name === 'mem',
-    memRows: num('mem-rows') ?? FULL_ROWS,
-    memReps: num('mem-reps'),
-    lagRows: num('lag-rows'),
-    lagReps: num('lag-reps'),
-    fileMiB: num('file-mib'),
-    out: values.out ?? null,
-    addon: values.addon === undefined ? null : resolve(values.addon),
-    list: values.list === true,
-    filters: positionals.map((f) => f.toLowerCase()),
-    skips: (values.skip ?? []).map((f) => f.toLowerCase()),
-  };
-  o.rounds ??= o.quick ? 2 : 6;
-  o.memReps ??= o.quick ? 1 : 2;
-  // --quick: the archive lag runs on the 100k-row template and the file APIs on 128 MiB; both are
-  // reported as "not counted". The full sizes are 1M rows and 1 GiB.
-  o.lagRows ??= o.quick ? TEMPLATE_ROWS : FULL_ROWS;
-  o.lagReps ??= o.quick ? 1 : 2;
-  o.fileMiB ??= o.quick ? 128 : 1024;
-  if (o.quick) o.timeScale *= 0.2;
-  return o;
-}
-
-function readUsage() {
-  return (
-    'usage: npm run bench -- [--quick] [--rounds N] [--time-scale X] [--no-floor] [--skip FILTER]... ' +
-    '[--mem|--no-mem] [--mem-rows N] [--mem-reps N] [--lag-rows N] [--lag-reps N] [--file-mib N] ' +
-    '[--out FILE] [--addon FILE] [--list] [filter...]'
-  );
-}
-
-const matchesAny = (item, fs) =>
-  fs.some((f) => item.key.toLowerCase().includes(f) || item.name.toLowerCase().includes(f));
-
-function selection(o) {
-  const pick = (item) => (o.filters.length === 0 || matchesAny(item, o.filters)) && !matchesAny(item, o.skips);
-  const sections = Object.fromEntries(Object.entries(SECTIONS).map(([k, s]) => [k, pick(s)]));
-  // Memory (1M rows, a minute or more): on in a full run, off in --quick unless a filter names it.
-  const memNamed = o.filters.length > 0 && sections.mem;
-  sections.mem = o.mem ?? (o.quick ? memNamed : sections.mem);
-  if (o.mem === true && matchesAny(SECTIONS.mem, o.skips)) sections.mem = false;
-  return { workloads: WORKLOADS.filter(pick), sections };
-}
-
-/** tinybench budgets per kind of workload (ms); `iterations` is the minimum per round. */
-function budget(cost, o) {
-  const s = o.timeScale;
-  switch (cost) {
-    case 'fast':
-      return { time: 500 * s, iterations: o.quick ? 5 : 20, warmupTime: 100 * s, warmupIterations: 10 };
-    case 'scan':
-      return { time: 1000 * s, iterations: o.quick ? 1 : 3, warmupTime: 0, warmupIterations: o.quick ? 1 : 2 };
-    case 'bigblob':
-      return { time: 600 * s, iterations: o.quick ? 1 : 3, warmupTime: 0, warmupIterations: 2 };
-    case 'archive':
-      return { time: 0, iterations: 1, warmupTime: 0, warmupIterations: 1 };
-    default:
-      throw new Error(`unknown cost ${cost}`);
-  }
-}
-
-/** Criterion chunk lengths (s): short chunks between rounds for targets, one longer one otherwise. */
-function floorChunk(o, target) {
-  const s = o.timeScale;
-  return target
-    ? { measurementS: Math.max(0.3, 1 * s), warmupS: Math.max(0.1, 0.3 * s) }
-    : { measurementS: Math.max(0.3, 2 * s), warmupS: Math.max(0.1, 0.5 * s) };
-}
-
-// ---------------------------------------------------------------- environment
-function git(args) {
-  try {
-    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
-}
-
-/** Section names of a 64-bit little-endian ELF file ([] for anything else). */
-function elfSectionNames(buf) {
-  if (buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46 || buf[4] !== 2 || buf[5] !== 1) return [];
-  const shoff = Number(buf.readBigUInt64LE(0x28));
-  const shentsize = buf.readUInt16LE(0x3a);
-  const shnum = buf.readUInt16LE(0x3c);
-  const strtab = shoff + buf.readUInt16LE(0x3e) * shentsize;
-  const strOff = Number(buf.readBigUInt64LE(strtab + 0x18));
-  const names = [];
-  for (let i = 0; i < shnum; i++) {
-    const start = strOff + buf.readUInt32LE(shoff + i * shentsize);
-    names.push(buf.toString('latin1', start, buf.indexOf(0, start)));
-  }
-  return names;
-}
-
-/**
- * Snapshots the addon that "ours" will load into `dir` and points the napi loader at the copy
- * (NAPI_RS_NATIVE_LIBRARY_PATH, inherited by the child processes too).
- */
-function pinAddon(o, dir) {
-  const file = o.addon ?? process.env.NAPI_RS_NATIVE_LIBRARY_PATH ?? join(ROOT, 'nerve-store.linux-x64-gnu.node');
-  if (!existsSync(file)) throw new Error(`addon not found: ${file} (run npm run build)`);
-  const st = statSync(file);
-  // A release build (debug = false) has no DWARF sections; `npm run build:debug` output does.
-  const debugInfo = elfSectionNames(readFileSync(file)).includes('.debug_info');
-  mkdirSync(dir, { recursive: true });
-  const copy = join(dir, 'nerve-store.node');
-  copyFileSync(file, copy);
-  process.env.NAPI_RS_NATIVE_LIBRARY_PATH = copy;
-  return { file, bytes: st.size, mtime: st.mtime.toISOString(), debug_info: debugInfo };
-}
-
-/** Removes scratch directories left by runs that were killed (their process is gone). */
-function removeStaleScratch() {
-  for (const name of readdirSync(tmpdir())) {
-    const m = /^nerve-store-bench-(\d+)$/.exec(name);
-    if (!m) continue;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch (e) {
-      if (e.code === 'ESRCH') rmSync(join(tmpdir(), name), { recursive: true, force: true });
-    }
-  }
-}
-
-async function makeEnv(o) {
-  removeStaleScratch();
-  const tmp = join(tmpdir(), `nerve-store-bench-${process.pid}`);
-  mkdirSync(tmp, { recursive: true });
-  const addon = pinAddon(o, join(tmp, 'addon'));
-  console.log(`ours: ${addon.file} (${(addon.bytes / 1e6).toFixed(1)} MB, built ${addon.mtime})`);
-  if (addon.debug_info) {
-    console.log(
-      'WARNING: this addon has debug info: it looks like a DEBUG build (npm run build:debug). Benchmark a release build (npm run build).',
-    );
-  }
-  const mods = {
-    reference: await import('@uncaged/nerve-store'),
-    ours: await import(new URL('../index.mjs', import.meta.url).href),
-  };
-  const template = join(tmp, 'template', 'logs.db');
-  mkdirSync(dirname(template), { recursive: true });
-  const t0 = performance.now();
-  buildTemplate(mods.reference.createLogStore, template, { rows: TEMPLATE_ROWS, days: 20, threadMessages: 2500 });
-  console.log(
-    `template: 100k rows over 20 days, 2.5k thread messages (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
-  );
-
-  const readStores = {};
-  const blobs = {};
-  const bigDbs = {};
-  return {
-    tmp,
-    addon,
-    mods,
-    template,
-    /** One read-only copy of the template per implementation, shared by the read workloads. */
-    readStore(impl) {
-      if (!readStores[impl]) {
-        const dir = join(tmp, `read-${impl}`);
-        mkdirSync(dir, { recursive: true });
-        copyDb(template, join(dir, 'logs.db'));
-        readStores[impl] = mods[impl].createLogStore(join(dir, 'logs.db'));
-      }
-      return readStores[impl];
-    },
-    /** A stored blob of `size` bytes per implementation (same bytes, same hash). */
-    blobFixture(impl, label, size) {
-      const k = `${impl}:${label}`;
-      if (!blobs[k]) {
-        const store = mods[impl].createBlobStore(join(tmp, `blobs-read-${label}-${impl}`));
-        blobs[k] = { store, hash: store.write(blobContent(size, 3)) };
-      }
-      return blobs[k];
-    },
-    /** A closed database of `rows` rows over 20 days (no thread), built once, shared by memory and lag. */
-    bigDb(rows) {
-      if (!bigDbs[rows]) {
-        const db = join(tmp, `big-${rows}`, 'logs.db');
-        mkdirSync(dirname(db), { recursive: true });
-        const t1 = performance.now();
-        buildTemplate(mods.reference.createLogStore, db, { rows, days: 20, threadMessages: 0, seed: 7 });
-        console.log(`  built a ${rows}-row database over 20 days (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
-        bigDbs[rows] = db;
-      }
-      return bigDbs[rows];
-    },
-    close() {
-      for (const s of Object.values(readStores)) s.close();
-      rmSync(tmp, { recursive: true, force: true });
-    },
-  };
-}
 
 // ---------------------------------------------------------------- one workload
 /**
@@ -446,270 +184,6 @@ async function runWorkload(w, env, o, floor) {
   };
 }
 
-// ---------------------------------------------------------------- memory (child processes)
-function runMemory(env, o) {
-  const db = env.bigDb(o.memRows);
-  console.log(`  query() over ${o.memRows} rows, one child process per measurement`);
-  const runs = { reference: [], ours: [] };
-  for (let rep = 0; rep < o.memReps; rep++) {
-    const order = rep % 2 === 0 ? IMPLS : [...IMPLS].reverse();
-    for (const impl of order) {
-      const child = spawnSync(
-        process.execPath,
-        ['--expose-gc', '--disable-warning=ExperimentalWarning', join(HERE, 'mem-child.mjs'), impl, db],
-        {
-          cwd: ROOT,
-          encoding: 'utf8',
-          maxBuffer: 1 << 20,
-        },
-      );
-      if (child.status !== 0) throw new Error(`memory child (${impl}) failed: ${child.stderr}`);
-      const res = JSON.parse(child.stdout.trim().split('\n').pop());
-      runs[impl].push(res);
-      console.log(
-        `  ${pad(impl, 10)} rows=${res.rows} time=${fmtTime(res.ms)} peak RSS growth=${fmtBytes(res.peakRssGrowth)} (peak RSS ${fmtBytes(res.peakRss)}), heapUsed growth=${fmtBytes(res.heapUsedGrowth)}${res.peakReset ? '' : ' [VmHWM not reset]'}`,
-      );
-    }
-  }
-  const med = (impl, f) =>
-    quantile(
-      runs[impl].map((r) => r[f]).sort((a, b) => a - b),
-      0.5,
-    );
-  const summary = {};
-  for (const impl of IMPLS) {
-    summary[impl] = {
-      ms: med(impl, 'ms'),
-      peak_rss_growth_bytes: med(impl, 'peakRssGrowth'),
-      peak_rss_bytes: med(impl, 'peakRss'),
-      heap_used_growth_bytes: med(impl, 'heapUsedGrowth'),
-      runs: runs[impl],
-    };
-  }
-  return {
-    rows: o.memRows,
-    method: 'child process per run; peak RSS = VmHWM after resetting it via /proc/self/clear_refs just before query()',
-    ...summary,
-    time_ratio: summary.reference.ms / summary.ours.ms,
-    peak_rss_growth_ratio: summary.reference.peak_rss_growth_bytes / summary.ours.peak_rss_growth_bytes,
-  };
-}
-
-// ---------------------------------------------------------------- large blobs through files (child)
-function runFiles(env, o) {
-  const bytes = Math.round(o.fileMiB * MiB);
-  const counted = bytes >= FULL_FILE_BYTES;
-  const dir = join(env.tmp, 'files');
-  const base = {
-    bytes,
-    counted,
-    method:
-      'child process; source file made and fsynced untimed; peak RSS growth = VmHWM after resetting it via /proc/self/clear_refs just before each call, minus RSS at the reset',
-  };
-  // Source, blob and read-back copy: the source is deleted before readToFile, so two at a time.
-  const st = statfsSync(env.tmp);
-  const free = st.bavail * st.bsize;
-  if (free < 2 * bytes + 1024 * MiB) return { ...base, skipped: `not enough free disk (${fmtBytes(free)} free)` };
-  try {
-    const child = spawnSync(
-      process.execPath,
-      ['--expose-gc', '--disable-warning=ExperimentalWarning', join(HERE, 'file-child.mjs'), dir, String(bytes)],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-        maxBuffer: 1 << 20,
-        timeout: 15 * 60_000,
-      },
-    );
-    const last = child.stdout?.trim().split('\n').pop();
-    if (child.status !== 0 || !last?.startsWith('{')) {
-      return {
-        ...base,
-        error: `child failed (status ${child.status}${child.signal ? `, ${child.signal}` : ''}): ${(child.error?.message ?? child.stderr ?? '').trim().slice(-500)}`,
-      };
-    }
-    const res = JSON.parse(last);
-    return { ...base, ...res };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-// ---------------------------------------------------------------- report
-function printTable(results) {
-  if (results.length === 0) return;
-  const cols = [
-    ['workload', 44],
-    ['reference', 10, true],
-    ['ours', 10, true],
-    ['ratio', 7, true],
-    ['rounds min..max', 16, true],
-    ['samples r/o', 12, true],
-    ['same', 4, true],
-    ['floor', 10, true],
-    ['ours/floor', 10, true],
-  ];
-  const line = (vals) => cols.map(([, w, right], i) => pad(vals[i] ?? '', w, right)).join(' ');
-  console.log(`\n${line(cols.map((c) => c[0]))}`);
-  console.log('-'.repeat(cols.reduce((a, c) => a + c[1] + 1, -1)));
-  for (const r of results) {
-    if (r.available === false) {
-      console.log(line([r.name, '', '', 'n.a.', `${r.missing} missing`]));
-      continue;
-    }
-    const floorOk = r.floor && Number.isFinite(r.floor.median_ms);
-    console.log(
-      line([
-        r.name,
-        fmtTime(r.reference.median_ms),
-        fmtTime(r.ours.median_ms),
-        `${r.ratio.toFixed(2)}x`,
-        `${r.round_ratio_min.toFixed(2)}..${r.round_ratio_max.toFixed(2)}`,
-        `${r.reference.samples}/${r.ours.samples}`,
-        r.same ? 'yes' : 'NO',
-        r.floor ? (floorOk ? fmtTime(r.floor.median_ms) : 'failed') : '',
-        floorOk ? `${r.ours_vs_floor.toFixed(2)}x` : '',
-      ]),
-    );
-  }
-  console.log('ratio = median(reference) / median(ours): > 1 means ours is faster. Times are medians per call.');
-  console.log(
-    'floor = median of the Rust floor (benches/floor.rs) doing the same work; ours/floor <= 1.2 is the target for append and',
-  );
-  console.log(
-    '  blob writes, where it is the median over rounds of ours / the floor chunks run just before and after that round.',
-  );
-  if (results.some((r) => r.key.startsWith('blob.write'))) {
-    console.log('note: the reference writes blobs without fsync; ours fsyncs the file and its directory.');
-  }
-  if (results.some((r) => r.key.includes('Async') || r.key === 'query.async')) {
-    console.log(
-      "note: the *Async rows compare ours' promise API (awaited one call at a time) with the reference's synchronous call.",
-    );
-  }
-  for (const r of results.filter((x) => x.available !== false && !x.same)) {
-    console.log(
-      `DIFFERENT RESULTS in ${r.key}:\n  reference: ${r.verify.reference.slice(0, 300)}\n  ours:      ${r.verify.ours.slice(0, 300)}`,
-    );
-  }
-}
-
-function printThroughput(tp) {
-  console.log(
-    `\nwrite throughput, median of ${tp.rounds} rounds (fresh 100k-row copy per measurement; ratios: median of the per-round ratios):`,
-  );
-  const row = (label, v, extra = '') => console.log(`  ${pad(label, 44)} ${pad(fmtRate(v), 16, true)}${extra}`);
-  row('reference append (autocommit)', tp.rows_per_s.reference_append);
-  const spread = (k) => {
-    const xs = tp.round_ratios[k];
-    return xs.length ? ` (rounds ${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)}x)` : '';
-  };
-  row(
-    'ours append (autocommit)',
-    tp.rows_per_s.ours_append,
-    `  ${fmtX(tp.ours_append_vs_reference_append)} reference${spread('ours_append_vs_reference_append')}`,
-  );
-  if (tp.available.appendMany) {
-    row(
-      `ours appendMany (${tp.batch} per call)`,
-      tp.rows_per_s.ours_appendMany,
-      `  ${fmtX(tp.appendMany_vs_ours_append, 1)} ours append${spread('appendMany_vs_ours_append')}, ${fmtX(tp.appendMany_vs_reference_append, 1)} reference append; same: ${tp.same.appendMany}`,
-    );
-  } else console.log(`  ${pad(`ours appendMany (${tp.batch} per call)`, 44)} ${pad('n.a.', 16, true)}  not available`);
-  if (tp.available.appendAsync) {
-    row(
-      `ours appendAsync (${tp.in_flight} in flight)`,
-      tp.rows_per_s.ours_appendAsync,
-      `  ${fmtX(tp.appendAsync_vs_ours_append, 1)} ours append${spread('appendAsync_vs_ours_append')}, ${fmtX(tp.appendAsync_vs_reference_append, 1)} reference append; same: ${tp.same.appendAsync}`,
-    );
-  } else
-    console.log(`  ${pad(`ours appendAsync (${tp.in_flight} in flight)`, 44)} ${pad('n.a.', 16, true)}  not available`);
-  if (tp.floor) {
-    if (Number.isFinite(tp.floor.rows_per_s)) row(`floor: ${tp.batch} INSERTs in one transaction`, tp.floor.rows_per_s);
-    else console.log(`  floor failed: ${tp.floor.error}`);
-  }
-  for (const [k, e] of Object.entries(tp.errors)) console.log(`  ERROR in ${k}: ${e}`);
-}
-
-function printLag(lag) {
-  const q = lag.query;
-  if (q) {
-    console.log(
-      `\nqueryAsync() over 100k rows, main-thread lag (1 ms setInterval; idle worst ${q.idle_max_lag_ms.toFixed(1)} ms):`,
-    );
-    console.log(
-      `  reference query()  ${fmtTime(q.reference.median_ms)}, worst lag ${fmtTime(q.reference.max_lag_ms)} (${q.reference.runs.length} runs)`,
-    );
-    console.log(
-      q.available
-        ? `  ours queryAsync()  ${fmtTime(q.ours.median_ms)}, worst lag ${fmtTime(q.ours.max_lag_ms)}${q.ours.worst_run ? describeContention(q.ours.worst_run) : ''} (${q.ours.runs.length} runs)`
-        : '  ours queryAsync()  n.a. (not available)',
-    );
-    for (const [k, e] of Object.entries(q.errors)) console.log(`  ERROR in ${k}: ${e}`);
-  }
-  const a = lag.archive;
-  if (a) {
-    console.log(
-      `\narchive of ${a.rows} rows over ${a.days} days, main-thread lag (1 ms setInterval; idle worst ${a.idle_max_lag_ms.toFixed(1)} ms)${a.counted ? '' : ' [reduced size: not counted]'}:`,
-    );
-    console.log(
-      `  reference archiveLogs()       ${fmtTime(a.reference.median_ms)}, worst lag ${fmtTime(a.reference.max_lag_ms)} (${a.reference.runs.length} runs)`,
-    );
-    if (a.available) {
-      console.log(
-        `  ours archiveLogsAsync()       ${fmtTime(a.ours.median_ms)}, worst lag ${fmtTime(a.ours.max_lag_ms)}${a.ours.worst_run ? describeContention(a.ours.worst_run) : ''} (${a.ours.runs.length} runs)`,
-      );
-      console.log(
-        `  duration ratio ${fmtX(a.duration_ratio)} (reference / ours); results (days, rowCount) ${a.same ? 'equal' : 'DIFFER'}`,
-      );
-    } else console.log('  ours archiveLogsAsync()       n.a. (not available)');
-    for (const [k, e] of Object.entries(a.errors)) console.log(`  ERROR in ${k}: ${e}`);
-  }
-}
-
-function printFiles(f) {
-  console.log(
-    `\nlarge blobs through files, ${fmtBytes(f.bytes)}, child process${f.counted ? '' : ' [reduced size: not counted]'}:`,
-  );
-  if (f.skipped) return console.log(`  skipped: ${f.skipped}`);
-  if (f.error) console.log(`  ERROR: ${f.error}`);
-  for (const api of ['writeFile', 'readToFile']) {
-    const x = f[api];
-    if (!x) continue;
-    if (!x.available) console.log(`  ${pad(api, 11)} n.a. (not available)`);
-    else
-      console.log(
-        `  ${pad(api, 11)} ${fmtTime(x.ms)}, ${x.mib_per_s.toFixed(0)} MiB/s, peak RSS growth ${fmtBytes(x.peak_rss_growth_bytes)}${x.peak_reset ? '' : ' [VmHWM not reset]'}${x.ok ? '' : ` WRONG RESULT: ${x.error}`}`,
-      );
-  }
-}
-
-function printMemory(memory, reps) {
-  console.log(`\nquery() of ${memory.rows} rows, median of ${reps} child run(s) each:`);
-  for (const impl of IMPLS) {
-    const m = memory[impl];
-    console.log(
-      `  ${pad(impl, 10)} time ${pad(fmtTime(m.ms), 9, true)}  peak RSS growth ${pad(fmtBytes(m.peak_rss_growth_bytes), 9, true)}  retained heap ${pad(fmtBytes(m.heap_used_growth_bytes), 9, true)}`,
-    );
-  }
-  console.log(
-    `  ratio: time ${memory.time_ratio.toFixed(2)}x, peak RSS growth ${memory.peak_rss_growth_ratio.toFixed(2)}x (reference / ours)`,
-  );
-}
-
-function printTargets(targets, summary) {
-  console.log('\nTargets');
-  const w = [48, 16, 12];
-  console.log(`${pad('target', w[0])} ${pad('threshold', w[1])} ${pad('status', w[2])} measured`);
-  console.log('-'.repeat(130));
-  for (const x of targets) {
-    console.log(
-      `${pad(x.target, w[0])} ${pad(x.threshold, w[1])} ${pad(x.status, w[2])} ${x.figure}${x.note ? ` [${x.note}]` : ''}`,
-    );
-  }
-  console.log(summary.line);
-}
-
 async function main() {
   const o = readOptions(process.argv.slice(2));
   if (o.list) {
@@ -738,6 +212,7 @@ async function main() {
   let throughput = null;
   let files = null;
   let floor = null;
+  const extra = {};
   try {
     if (o.floor && (selected.some((w) => w.floor) || sections.throughput)) {
       floor = new Floor({ root: ROOT, dir: join(env.tmp, 'floor'), rebuild: !o.quick });
@@ -808,6 +283,11 @@ async function main() {
       console.log(`\n${SECTIONS.mem.name}`);
       memory = runMemory(env, o);
     }
+    for (const [k, x] of Object.entries(SEARCH_SECTIONS)) {
+      if (!sections[k]) continue;
+      console.log(`\n${x.name}`);
+      extra[k] = await x.run(env, o, (m) => console.log(`  ${m}`));
+    }
   } finally {
     env.close();
   }
@@ -816,6 +296,7 @@ async function main() {
   if (lag.query || lag.archive) printLag(lag);
   if (files) printFiles(files);
   if (memory) printMemory(memory, o.memReps);
+  for (const [k, x] of Object.entries(SEARCH_SECTIONS)) if (extra[k]) x.print(extra[k]);
 
   const report = {
     meta: {
@@ -846,6 +327,7 @@ async function main() {
       lag_rows: o.lagRows,
       lag_reps: o.lagReps,
       file_mib: o.fileMiB,
+      search_rows: o.searchRows,
     },
     ratio_definition: 'median(reference ms) / median(ours ms); > 1 means ours is faster',
     results,
@@ -853,6 +335,9 @@ async function main() {
     lag,
     files,
     memory,
+    search: extra.search ?? null,
+    read_lag: extra.readLag ?? null,
+    archive_search: extra.archiveSearch ?? null,
   };
   const ratioKeys = WORKLOADS.filter((w) => !w.info).map((w) => w.key);
   report.targets = evaluateTargets(report, ratioKeys);

@@ -4,6 +4,7 @@
 // reduced size (--quick), which shows the figure but does not count as met.
 import { describeContention } from './lag.mjs';
 import { fmtBytes, fmtRate, fmtTime, fmtX } from './stats.mjs';
+import { searchTargets } from './targets-search.mjs';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -21,7 +22,8 @@ const t = (target, threshold, status, figure, note) => ({
 });
 
 /**
- * @param report { results, throughput, lag: { archive, query }, files, memory, options }
+ * @param report { results, throughput, lag: { archive, query }, files, memory, options, search,
+ *   read_lag, archive_search }
  * @param ratioKeys keys of the workloads under "no workload slower than the reference"
  */
 export function evaluateTargets(report, ratioKeys) {
@@ -219,6 +221,9 @@ export function evaluateTargets(report, ratioKeys) {
       out.push(t(name, '<= 64 MiB', f.counted ? (ok ? 'PASS' : 'FAIL') : 'not counted', figure));
     }
   }
+
+  // 8. search, the large async reads and iterate, the archive's search (targets-search.mjs)
+  out.push(...searchTargets(report));
   return out;
 }
 

@@ -1,6 +1,6 @@
 'use strict';
 // The archive's reads and `iterate`, merged into the object createLogStore returns.
-const { decodeRows } = require('./rows');
+const { decodeRows, decodeRowsSliced } = require('./rows');
 
 /** Runs `start` (which may throw synchronously) and always returns its promise. */
 function promised(start) {
@@ -31,7 +31,7 @@ function archiveReads(native, archiveDir) {
       return decodeRows(native.readArchive(filter, archiveDir));
     },
     readArchiveAsync(filter) {
-      return promised(() => native.readArchiveAsync(filter, archiveDir).then(decodeRows));
+      return promised(() => native.readArchiveAsync(filter, archiveDir).then(decodeRowsSliced));
     },
     /**
      * Matching rows as an async iterator, a batch at a time: the archive's first (with

@@ -3,7 +3,7 @@ const { NativeLogStore } = require('./native');
 const { archiveReads } = require('./archive-read');
 const { archiveDirFor } = require('./layout');
 const payloads = require('./thread-payloads');
-const { decodeRows } = require('./rows');
+const { decodeRows, decodeRowsSliced } = require('./rows');
 const { searchMembers } = require('./search');
 const { ThreadCache, cloneJson } = require('./thread-cache');
 
@@ -100,7 +100,7 @@ function createLogStore(dbPath, options) {
       return decodeRows(native.query(filter));
     },
     queryAsync(filter) {
-      return promised(() => native.queryAsync(filter).then(decodeRows));
+      return promised(() => native.queryAsync(filter).then(decodeRowsSliced));
     },
     getMeta(key) {
       return native.getMeta(key);

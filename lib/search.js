@@ -2,13 +2,22 @@
 // search, searchAsync and buildSearchIndex over the native store. Rows cross the boundary as a
 // row batch (see rows.js); each entry gets its snippet as a last key.
 
-const { decodeRows } = require('./rows');
+const { decodeRows, decodeRowsSliced } = require('./rows');
 
-function page({ rows, snippets, next }) {
-  const entries = decodeRows(rows);
-  for (let i = 0; i < entries.length; i++) entries[i].snippet = snippets[i];
+/** `{ entries, next }`: each entry gets its snippet, cut from the page's one snippet text. */
+function withSnippets(entries, { snippetText, snippetEnds, next }) {
+  let start = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const end = snippetEnds[i];
+    entries[i].snippet = snippetText.slice(start, end);
+    start = end;
+  }
   return { entries, next };
 }
+
+const page = (result) => withSnippets(decodeRows(result.rows), result);
+// A page of up to 10,000 rows, built a slice at a time (see rows.js).
+const pageSliced = async (result) => withSnippets(await decodeRowsSliced(result.rows), result);
 
 /** The members `createLogStore` adds for search. `promised` turns a synchronous throw into a rejection. */
 function searchMembers(native, promised) {
@@ -18,7 +27,7 @@ function searchMembers(native, promised) {
       return page(native.search(text, options));
     },
     searchAsync(text, options) {
-      return promised(() => native.searchAsync(text, options).then(page));
+      return promised(() => native.searchAsync(text, options).then(pageSliced));
     },
     /**
      * Indexes every row not indexed yet, a step at a time on the thread pool, calling

@@ -1,5 +1,5 @@
-// The crash child: writes a seeded random mix of everything the stores do, forever, until it is
-// killed. Each acknowledgement (a call returned, a promise resolved) is written to the journal
+// The crash child: writes a seeded random mix of everything the stores do, with searches and
+// index builds between the writes, forever, until it is killed. Each acknowledgement (a call returned, a promise resolved) is written to the journal
 // with a synchronous write right after it, so a line the parent reads is a write the child had
 // acknowledged before the kill. The parent decides when the kill comes.
 //
@@ -7,7 +7,7 @@
 import { mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { blobBytes, blobInput, DAY, presentOf, RETENTION_MS, rowFor, T0 } from './workload.mjs';
+import { ALL_WORD, blobBytes, blobInput, DAY, presentOf, RETENTION_MS, rowFor, T0, wordOf } from './workload.mjs';
 
 const require = createRequire(import.meta.url);
 const { random } = require('../../cli/random.js');
@@ -46,15 +46,26 @@ const scratch = join(dataDir, 'scratch');
 mkdirSync(scratch, { recursive: true });
 note(`E`);
 
+/** Some keys this run acknowledged, for searches by their words. */
+const searchable = [];
+const remember = (key) => {
+  if (searchable.length < 5000) searchable.push(key);
+  else searchable[int(0, searchable.length - 1)] = key;
+};
+
 function appendOne(op) {
   const key = nextKey();
   const row = store.append(rowFor(key, timestamp()));
   note(`a ${key} ${row.id} ${op}`);
+  remember(key);
 }
 
 function appendAsyncOne() {
   const key = nextKey();
-  return store.appendAsync(rowFor(key, timestamp())).then((row) => note(`a ${key} ${row.id} appendAsync`));
+  return store.appendAsync(rowFor(key, timestamp())).then((row) => {
+    note(`a ${key} ${row.id} appendAsync`);
+    remember(key);
+  });
 }
 
 function appendMany(n, time = timestamp) {
@@ -63,6 +74,17 @@ function appendMany(n, time = timestamp) {
   for (let i = 0; i < n; i++) rows.push(rowFor(`${key0}.${i}`, time()));
   const out = store.appendMany(rows);
   note(`m ${key0} ${n} ${out.map((r) => r.id).join(',')}`);
+  remember(`${key0}.${int(0, n - 1)}`);
+}
+
+/**
+ * A search's options and text: a row's own word, or the word in every row (newest first, or by
+ * rank). The first search after a write indexes every row not indexed yet, so kills land in the
+ * middle of indexing; the checker finds out whether that left the index sound.
+ */
+function searchArgs() {
+  if (searchable.length > 0 && chance(0.7)) return [wordOf(searchable[int(0, searchable.length - 1)]), { limit: 5 }];
+  return [ALL_WORD, { limit: int(1, 500), order: chance(0.2) ? 'rank' : 'time' }];
 }
 
 const STATUSES = ['queued', 'started', 'completed', 'failed', 'crashed', 'dropped', 'interrupted', 'killed'];
@@ -129,6 +151,7 @@ async function mixed() {
   if (chance(0.5))
     pending.push(store.archiveLogsAsync(archiveOptions()).then((r) => noteArchive('archiveLogsAsync', r)));
   for (let i = int(0, 4); i > 0; i--) pending.push(blobWriteAsync());
+  if (chance(0.3)) pending.push(store.searchAsync(...searchArgs()));
   // Synchronous calls while the group commit and the archive hold the store now and then.
   for (let i = int(0, 3); i > 0; i--) appendOne('append');
   await Promise.all(pending);
@@ -182,6 +205,23 @@ const STEPS = [
     },
   ],
   [4, 'blobWriteFile', blobWriteFile],
+  [
+    8,
+    'search',
+    () => {
+      for (let i = int(1, 5); i > 0; i--) store.search(...searchArgs());
+    },
+  ],
+  [
+    6,
+    'searchAsync',
+    async () => {
+      const p = [];
+      for (let i = int(1, 8); i > 0; i--) p.push(store.searchAsync(...searchArgs()));
+      await Promise.all(p);
+    },
+  ],
+  [4, 'buildSearchIndex', () => store.buildSearchIndex()],
 ];
 const TOTAL = STEPS.reduce((n, s) => n + s[0], 0);
 

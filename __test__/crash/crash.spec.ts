@@ -1,6 +1,6 @@
 // The kill loop, briefly (the long run is `npm run test:crash`), and proof that its checker
-// catches each kind of loss: a checker that found nothing wrong with a damaged store would make
-// the long run's "0 losses" mean nothing.
+// catches each kind of loss, search index damage included: a checker that found nothing wrong
+// with a damaged store would make the long run's "0 losses" mean nothing.
 import {
   appendFileSync,
   cpSync,
@@ -13,12 +13,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogStore } from '../../index.mjs';
 import { Expectations } from './journal.mjs';
 import { runChild, runCrashLoop } from './loop.mjs';
 import { CheckCache, checkDir } from './verify.mjs';
-import { presentOf, rowFor } from './workload.mjs';
+import { ALL_WORD, presentOf, rowFor } from './workload.mjs';
 
 describe('crash loop', () => {
   it('12 kills on two data directories: every acknowledged write survives', async () => {
@@ -120,6 +121,51 @@ describe('the checker finds', () => {
       store.close();
     });
     expect(problems.some((p) => /^workflow run run-\d+ is /.test(p))).toBe(true);
+  });
+
+  /** Runs `sql` on the copy's search index with node:sqlite (no store of ours is open then). */
+  function onIndex(dir: string, sql: string, ...args: Array<number | string>) {
+    const db = new DatabaseSync(join(dir, 'logs.search.db'));
+    try {
+      db.prepare(sql).run(...args);
+    } finally {
+      db.close();
+    }
+  }
+
+  /** The newest acknowledged row still in the copy's logs.db, and its key. */
+  function newestHotRow(dir: string): { id: number; key: string } {
+    const exp = new Expectations();
+    exp.ingest(readFileSync(journal, 'utf8'));
+    const db = new DatabaseSync(join(dir, 'logs.db'), { readOnly: true });
+    try {
+      const has = db.prepare('SELECT 1 FROM logs WHERE id = ?');
+      const hot = [...exp.ackedRows].filter(([id]) => has.get(id) !== undefined);
+      const [id, { key }] = hot[hot.length - 1] as [number, { key: string }];
+      return { id, key };
+    } finally {
+      db.close();
+    }
+  }
+
+  it('a row the search index lost', () => {
+    let lost = 0;
+    const problems = checkAfter('index-lost', (dir) => {
+      lost = newestHotRow(dir).id;
+      onIndex(dir, 'DELETE FROM search WHERE rowid = ?', lost);
+    });
+    expect(problems.some((p) => p.startsWith(`search ${ALL_WORD}: row ${lost} (`) && p.endsWith(') not found'))).toBe(
+      true,
+    );
+  });
+
+  it('an index entry that finds a row by words it does not hold', () => {
+    const problems = checkAfter('index-wrong', (dir) => {
+      const { id } = newestHotRow(dir);
+      onIndex(dir, 'DELETE FROM search WHERE rowid = ?', id);
+      onIndex(dir, 'INSERT INTO search (rowid, text) VALUES (?, ?)', id, `${ALL_WORD} w0x0`);
+    });
+    expect(problems.some((p) => /^search w\S+: found \[\], expected \[\d+\]/.test(p))).toBe(true);
   });
 
   it('a damaged blob and a lost one', () => {

@@ -125,6 +125,7 @@ export function summary(t, seconds) {
     `  kills landed during: ${during}`,
     `  acknowledged writes checked: ${acks} (${byKind})`,
     `  rows checked: ${c.rows ?? 0} over ${t.checks} checks (${c.rowsParsed ?? 0} archive lines parsed), workflow-run checks ${c.runs ?? 0}, archived days checked ${c.archivedDays ?? 0}`,
+    `  searches after the kills: ${c.searches ?? 0}, finding ${c.searchRows ?? 0} rows by the word in every row (each row of logs.db once per check); ${c.searchFound ?? 0} rows found by their own word alone, ${c.searchArchived ?? 0} archived rows not found by theirs`,
     `  blobs checked: ${c.blobFiles ?? 0} blob files over all checks (${c.blobsHashed ?? 0} rehashed, ${c.blobsRead ?? 0} acknowledged blobs read back)`,
     `  temporary files left by killed writes (ignored, as they must be): ${t.stray.archive} in archive/logs, ${t.stray.blobs} in blobs`,
     `  losses: ${t.problems.length}`,

@@ -1,9 +1,11 @@
 // The checks after a kill: the database is sound, every acknowledged (or once seen) row is in the
 // database or the archive exactly once after an archive pass, each workflow run holds its last
-// acknowledged state or one a later call may have written, and every blob file hashes to its name.
+// acknowledged state or one a later call may have written, searches find what the database holds
+// (search-check.mjs), and every blob file hashes to its name.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { checkSearch } from './search-check.mjs';
 import { blobBytes, keyOf, RETENTION_MS, rowProblem, sha256 } from './workload.mjs';
 
 const require = createRequire(import.meta.url);
@@ -98,6 +100,10 @@ export function checkDir(dataDir, exp, present, newBlobs, cache) {
     strayBlobs: 0,
     runs: 0,
     archivedDays: 0,
+    searches: 0,
+    searchRows: 0,
+    searchFound: 0,
+    searchArchived: 0,
   };
   const dbPath = join(dataDir, 'logs.db');
   if (!existsSync(dbPath)) {
@@ -106,17 +112,16 @@ export function checkDir(dataDir, exp, present, newBlobs, cache) {
     const integrity = integrityCheck(dbPath);
     if (integrity.length !== 1 || integrity[0] !== 'ok') problems.push(`integrity_check: ${integrity.join('; ')}`);
     const store = createLogStore(dbPath);
-    let dbRows;
-    let runs;
     try {
       store.archiveLogs({ now: present, retentionMs: RETENTION_MS });
-      dbRows = store.query();
-      runs = store.getAllWorkflowRuns(null);
+      const dbRows = store.query();
+      const runs = store.getAllWorkflowRuns(null);
+      const where = checkRows(dataDir, exp, present, dbRows, problems, counts, cache);
+      checkRuns(exp, runs, problems, counts);
+      checkSearch(store, dataDir, where, exp.ackedRows, problems, counts);
     } finally {
       store.close();
     }
-    checkRows(dataDir, exp, present, dbRows, problems, counts, cache);
-    checkRuns(exp, runs, problems, counts);
   }
   checkBlobs(dataDir, exp, newBlobs, problems, counts, cache);
   return { problems, counts };
@@ -195,6 +200,7 @@ function checkRows(dataDir, exp, present, dbRows, problems, counts, cache) {
   }
   // What is there now must stay (every row written is acknowledged or not, but once stored it is).
   exp.knownRows = new Map([...where].map(([id, w]) => [id, w.key]));
+  return where;
 }
 
 function checkRuns(exp, runs, problems, counts) {

@@ -15,6 +15,13 @@ export function presentOf(run) {
 }
 
 const SOURCES = ['daemon', 'workflow', 'hook', 'cli'];
+/** A word in every row the workload writes: a search for it pages through every hot row. */
+export const ALL_WORD = 'crashrow';
+
+/** The word only the row of `key` holds: keys are digits and dots, so it is one token. */
+export function wordOf(key) {
+  return `w${key.replaceAll('.', 'x')}`;
+}
 const TYPES = ['heartbeat', 'status', 'thread_workflow_message', 'note'];
 
 function keyHash(key) {
@@ -23,7 +30,8 @@ function keyHash(key) {
 
 /**
  * The log row for `key` at `timestamp`: every column is also in the payload, with padding of a
- * length that the key decides, so a line of any length is checked the same way.
+ * length that the key decides, so a line of any length is checked the same way, and the words a
+ * search finds it by.
  */
 export function rowFor(key, timestamp, refId = null) {
   const h = keyHash(key);
@@ -34,7 +42,15 @@ export function rowFor(key, timestamp, refId = null) {
     source,
     type,
     refId,
-    payload: JSON.stringify({ k: key, s: source, y: type, r: refId, t: timestamp, p: pad }),
+    payload: JSON.stringify({
+      k: key,
+      s: source,
+      y: type,
+      r: refId,
+      t: timestamp,
+      w: `${wordOf(key)} ${ALL_WORD}`,
+      p: pad,
+    }),
     timestamp,
   };
 }

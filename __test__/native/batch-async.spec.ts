@@ -1,11 +1,15 @@
 // appendMany, appendAsync (group commit), queryAsync and archiveLogsAsync: each gives what its
 // synchronous counterpart gives, fails the same way, and never loses an acknowledged row.
 import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogStore } from '../../index.mjs';
+import { createLogStore, type ExtendedLogStore } from '../../index.mjs';
 import { DAY, entry, expectArgError, openStore, tempDir } from './helpers';
 
+const require = createRequire(import.meta.url);
+const { NativeLogStore } = require('../../lib/native.js');
+const { decodeRowsSliced } = require('../../lib/rows.js');
 const JAN1 = Date.UTC(2026, 0, 1);
 
 async function rejection(p: Promise<unknown>): Promise<Error & { code?: string }> {
@@ -108,6 +112,43 @@ describe('queryAsync', () => {
     ]) {
       expect(await store.queryAsync(filter)).toEqual(store.query(filter));
     }
+  });
+
+  it('builds a large result a slice at a time, the event loop turning between slices', async () => {
+    const { store, dbPath } = openStore();
+    // 200k rows over 8 text chunks, some of them UTF-16 (a non-ASCII payload), NULL payloads.
+    for (let i = 0; i < 200_000; i += 20_000) {
+      store.appendMany(
+        Array.from({ length: 20_000 }, (_, j) =>
+          entry({
+            refId: j % 3 ? `r${j % 11}` : null,
+            payload: j % 7 === 0 ? null : `{"n":${i + j},"w":"${(i + j) % 5000 === 0 ? 'é✓' : 'plain words'}"}`,
+            timestamp: JAN1 + ((i + j) % 3) * DAY + j,
+          }),
+        ),
+      );
+    }
+    const native = new NativeLogStore(dbPath);
+    const batch = await native.queryAsync({});
+    expect(batch.texts).toBeDefined();
+    expect(batch.chunkStarts.length).toBeGreaterThan(4);
+    // Only the building runs now: the loop turns only if it yields.
+    let turns = 0;
+    let building = true;
+    const spin = () => {
+      turns++;
+      if (building) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const rows = await decodeRowsSliced(batch);
+    building = false;
+    expect(turns).toBeGreaterThan(1);
+    expect(rows).toEqual(store.query());
+    native.close();
+    expect(await store.queryAsync({ refId: 'r5' })).toEqual(store.query({ refId: 'r5' }));
+    store.archiveLogs({ now: JAN1 + 3 * DAY, retentionMs: 0 });
+    const ext = store as ExtendedLogStore;
+    expect(await ext.readArchiveAsync()).toEqual(ext.readArchive());
   });
 
   it('rejects with the synchronous errors', async () => {

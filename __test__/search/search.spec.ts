@@ -120,10 +120,16 @@ describe('search against a scan of the rows', () => {
   });
 
   it('searchAsync gives what search gives, entries keyed as LogEntry plus snippet', async () => {
-    const { store } = seeded(300);
+    const { store } = seeded(2_000);
     const s = store as Store;
     const sync = s.search('错误', { limit: 5 });
     expect(await s.searchAsync('错误', { limit: 5 })).toEqual(sync);
+    // Whole pages: snippets of every kind (CJK, accents, cut with '…') cut from one text.
+    for (const options of [{ limit: 10_000 }, { limit: 10_000, order: 'rank' as const }]) {
+      const all = s.search('disk', options);
+      expect(all.entries.length).toBeGreaterThan(200);
+      expect(await s.searchAsync('disk', options)).toEqual(all);
+    }
     expect(Object.keys(sync.entries[0])).toEqual(['id', 'source', 'type', 'refId', 'payload', 'timestamp', 'snippet']);
     expect(sync.entries[0].snippet).toContain('错误');
   });

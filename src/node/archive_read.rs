@@ -4,7 +4,7 @@
 use super::args;
 use super::errors::OrThrow;
 use super::log_store::NativeLogStore;
-use super::rows::rows_value;
+use super::rows::{rows_value, rows_value_sliced};
 use super::task::{self, Job};
 use crate::core::{list_archive_days, lock, read_archive, LogCursor, LogRowBatch, Member, Result, SharedStore};
 use napi::bindgen_prelude::{Array, AsyncTask, Env, JsObjectValue, Null, Object, ToNapiValue, Unknown};
@@ -57,7 +57,7 @@ impl NativeLogStore {
         self.ready(&env, Member::ReadArchive)?;
         let q = args::query(&env, filter)?;
         let dir = PathBuf::from(archive_dir);
-        Ok(task::spawn(move || read_archive(&dir, &q), rows_value))
+        Ok(task::spawn(move || read_archive(&dir, &q), rows_value_sliced))
     }
 
     /// A cursor over the matching rows; `archiveDir` is read first when `options.includeArchive`.

@@ -3,7 +3,7 @@
 use super::args;
 use super::convert::{self, field, SqlJs};
 use super::errors::OrThrow;
-use super::rows::rows_value;
+use super::rows::{rows_value, rows_value_sliced};
 use super::search::SharedSearch;
 use super::task::{self, Job};
 use super::values::{archive_value, delta_value, plan_array, round_array, run_array, run_object, Outcome};
@@ -162,7 +162,7 @@ impl NativeLogStore {
     pub fn query_async(&self, env: Env, filter: Unknown) -> napi::Result<AsyncTask<Job<LogRowBatch>>> {
         let q = args::query(&env, filter)?;
         let store = self.store.clone();
-        Ok(task::spawn(move || query_rows(&store, &q), rows_value))
+        Ok(task::spawn(move || query_rows(&store, &q), rows_value_sliced))
     }
 
     #[napi(catch_unwind)]

@@ -4,6 +4,8 @@
 use super::values::set_sql;
 use crate::core::{LogRow, LogRowBatch, TextChunk};
 use napi::bindgen_prelude::{Env, Float64Array, JsObjectValue, JsValue, Object, Uint32Array, Unknown};
+use napi::JsString;
+use napi_derive::napi;
 
 pub fn log_row_object<'e>(env: &'e Env, row: LogRow) -> napi::Result<Object<'e>> {
     let mut obj = Object::new(env)?;
@@ -16,8 +18,46 @@ pub fn log_row_object<'e>(env: &'e Env, row: LogRow) -> napi::Result<Object<'e>>
     Ok(obj)
 }
 
+fn chunk_string<'e>(env: &'e Env, chunk: TextChunk) -> napi::Result<JsString<'e>> {
+    match chunk {
+        TextChunk::Latin1(bytes) => env.create_string_latin1(bytes),
+        TextChunk::Utf16(units) => env.create_string_utf16(units),
+    }
+}
+
+/// A large batch's text chunks, made strings one at a time as the facade reaches them: a chunk
+/// (a million characters) takes about a millisecond to become a string, so a result of hundreds
+/// of chunks made at once would hold up the event loop for as many milliseconds.
+#[napi]
+pub struct NativeTextChunks {
+    chunks: Vec<Option<TextChunk>>,
+}
+
+#[napi]
+impl NativeTextChunks {
+    /// Chunk `index` as a string. Each is handed out once, and its copy here freed then, so the
+    /// text is never held twice.
+    #[napi(catch_unwind)]
+    pub fn take<'e>(&mut self, env: &'e Env, index: u32) -> napi::Result<JsString<'e>> {
+        match self.chunks.get_mut(index as usize).and_then(Option::take) {
+            Some(chunk) => chunk_string(env, chunk),
+            None => Err(napi::Error::from_reason(format!("text chunk {index} was taken already or never existed"))),
+        }
+    }
+}
+
 /// `{ length, numbers, columns, dict, chunks, chunkStarts, special }`.
-pub fn rows_value<'e>(env: &'e Env, mut batch: LogRowBatch) -> napi::Result<Unknown<'e>> {
+pub fn rows_value<'e>(env: &'e Env, batch: LogRowBatch) -> napi::Result<Unknown<'e>> {
+    batch_value(env, batch, false)
+}
+
+/// The same, with `texts` (a [`NativeTextChunks`]) in place of `chunks`, for the results the
+/// facade builds a slice at a time (see `decodeRowsSliced` in `lib/rows.js`).
+pub fn rows_value_sliced<'e>(env: &'e Env, batch: LogRowBatch) -> napi::Result<Unknown<'e>> {
+    batch_value(env, batch, true)
+}
+
+fn batch_value<'e>(env: &'e Env, mut batch: LogRowBatch, lazy: bool) -> napi::Result<Unknown<'e>> {
     // Special rows first: one may hold an integer node:sqlite refuses, and then nothing else
     // needs building.
     let special = std::mem::take(&mut batch.special);
@@ -26,21 +66,21 @@ pub fn rows_value<'e>(env: &'e Env, mut batch: LogRowBatch) -> napi::Result<Unkn
         special_arr.set(i as u32, log_row_object(env, row)?)?;
     }
     let chunks = batch.take_chunks();
-    let mut chunk_arr = env.create_array(chunks.len() as u32)?;
-    // Each chunk is freed as soon as it is a JavaScript string, so the text is never held twice.
-    for (i, chunk) in chunks.into_iter().enumerate() {
-        let s = match chunk {
-            TextChunk::Latin1(bytes) => env.create_string_latin1(bytes)?,
-            TextChunk::Utf16(units) => env.create_string_utf16(units)?,
-        };
-        chunk_arr.set(i as u32, s)?;
-    }
     let mut obj = Object::new(env)?;
+    if lazy {
+        obj.set_named_property("texts", NativeTextChunks { chunks: chunks.into_iter().map(Some).collect() })?;
+    } else {
+        let mut chunk_arr = env.create_array(chunks.len() as u32)?;
+        // Each chunk is freed as soon as it is a JavaScript string, so the text is never held twice.
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            chunk_arr.set(i as u32, chunk_string(env, chunk)?)?;
+        }
+        obj.set_named_property("chunks", chunk_arr)?;
+    }
     obj.set_named_property("length", batch.len as f64)?;
     obj.set_named_property("numbers", Float64Array::new(std::mem::take(&mut batch.numbers)))?;
     obj.set_named_property("columns", Uint32Array::new(std::mem::take(&mut batch.columns)))?;
     obj.set_named_property("dict", std::mem::take(&mut batch.dict))?;
-    obj.set_named_property("chunks", chunk_arr)?;
     obj.set_named_property("chunkStarts", Uint32Array::new(std::mem::take(&mut batch.chunk_starts)))?;
     obj.set_named_property("special", special_arr)?;
     Ok(obj.to_unknown())

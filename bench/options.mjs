@@ -1,7 +1,11 @@
 // The command line of `npm run bench` (see run.mjs for the options), which workloads and sections
 // it selects, and the time budgets the options scale.
 import { parseArgs } from 'node:util';
+import { REMOTE_SECTIONS } from './remote-section.mjs';
 import { SEARCH_SECTIONS } from './search-sections.mjs';
+
+const CHILD_SECTIONS = { ...SEARCH_SECTIONS, ...REMOTE_SECTIONS };
+
 import { FULL_ROWS } from './targets.mjs';
 import { WORKLOADS } from './workloads.mjs';
 
@@ -16,7 +20,7 @@ export const SECTIONS = {
   files: { key: 'file', name: 'writeFile / readToFile 1 GiB: peak RSS (child process)' },
   mem: { key: 'mem', name: 'memory query() 1M rows (child processes)' },
   // search, the large async reads' lag, the archive-search hook: run and printed by their module
-  ...Object.fromEntries(Object.entries(SEARCH_SECTIONS).map(([k, x]) => [k, { key: x.key, name: x.name }])),
+  ...Object.fromEntries(Object.entries(CHILD_SECTIONS).map(([k, x]) => [k, { key: x.key, name: x.name }])),
 };
 
 const OPTIONS = {

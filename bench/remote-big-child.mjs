@@ -1,7 +1,7 @@
 // One large blob through the remote in a fresh process: writeFile, syncRemote (keepLocal: false,
 // so it is uploaded and evicted), readToFile back; prints peak RSS growth (VmHWM) as JSON.
 //   node bench/remote-big-child.mjs <work dir> <remote JSON> <MiB>
-import { openSync, writeSync, closeSync, statSync } from 'node:fs';
+import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createBlobStore } from '../index.mjs';

@@ -36,7 +36,11 @@ import { Floor, FloorSeries } from './floor.mjs';
 import { runArchiveLag, runQueryLag } from './lag.mjs';
 import { budget, floorChunk, readOptions, SECTIONS, selection, TEMPLATE_ROWS } from './options.mjs';
 import { printFiles, printLag, printMemory, printTable, printTargets, printThroughput } from './print.mjs';
+import { REMOTE_SECTIONS } from './remote-section.mjs';
 import { SEARCH_SECTIONS } from './search-sections.mjs';
+
+const CHILD_SECTIONS = { ...SEARCH_SECTIONS, ...REMOTE_SECTIONS };
+
 import { fmtBytes, fmtTime, median, pad, summarize } from './stats.mjs';
 import { evaluateTargets, FULL_ROWS, summarizeTargets } from './targets.mjs';
 import { runThroughput } from './throughput.mjs';
@@ -283,7 +287,7 @@ async function main() {
       console.log(`\n${SECTIONS.mem.name}`);
       memory = runMemory(env, o);
     }
-    for (const [k, x] of Object.entries(SEARCH_SECTIONS)) {
+    for (const [k, x] of Object.entries(CHILD_SECTIONS)) {
       if (!sections[k]) continue;
       console.log(`\n${x.name}`);
       extra[k] = await x.run(env, o, (m) => console.log(`  ${m}`));
@@ -296,7 +300,7 @@ async function main() {
   if (lag.query || lag.archive) printLag(lag);
   if (files) printFiles(files);
   if (memory) printMemory(memory, o.memReps);
-  for (const [k, x] of Object.entries(SEARCH_SECTIONS)) if (extra[k]) x.print(extra[k]);
+  for (const [k, x] of Object.entries(CHILD_SECTIONS)) if (extra[k]) x.print(extra[k]);
 
   const report = {
     meta: {
@@ -338,6 +342,7 @@ async function main() {
     search: extra.search ?? null,
     read_lag: extra.readLag ?? null,
     archive_search: extra.archiveSearch ?? null,
+    remote: extra.remote ?? null,
   };
   const ratioKeys = WORKLOADS.filter((w) => !w.info).map((w) => w.key);
   report.targets = evaluateTargets(report, ratioKeys);

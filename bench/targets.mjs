@@ -3,6 +3,7 @@
 // (filters, --skip, --no-floor, --quick) or it could not run; "not counted" when it ran at a
 // reduced size (--quick), which shows the figure but does not count as met.
 import { describeContention } from './lag.mjs';
+import { remoteTargets } from './remote-section.mjs';
 import { fmtBytes, fmtRate, fmtTime, fmtX } from './stats.mjs';
 import { searchTargets } from './targets-search.mjs';
 
@@ -224,6 +225,8 @@ export function evaluateTargets(report, ratioKeys) {
 
   // 8. search, the large async reads and iterate, the archive's search (targets-search.mjs)
   out.push(...searchTargets(report));
+  // 9. the remote tier (remote-section.mjs)
+  out.push(...remoteTargets(report.remote));
   return out;
 }
 

@@ -30,7 +30,8 @@ function buildProgram() {
         ),
     })
     .exitOverride();
-  for (const name of ['stats', 'logs', 'runs', 'thread', 'archive', 'blob', 'check', 'clean', 'search', 'remote', 'demo']) {
+  const commands = ['stats', 'logs', 'runs', 'thread', 'archive', 'blob', 'check', 'clean', 'search', 'remote', 'demo'];
+  for (const name of commands) {
     require(`./commands/${name}`).register(program);
   }
   // Subcommands inherit the error handling and the exit-code note.

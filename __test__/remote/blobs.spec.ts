@@ -54,8 +54,7 @@ describe('blobs on a one-node Garage', () => {
       expect(s.uploaded).toBe(contents.length);
       const objects = garage().objects();
       expect(await objects.list(`${r.prefix}/blobs/`)).toEqual(hashes.map((h) => keyOf(r.prefix, h)).sort());
-      for (const [i, h] of hashes.entries()) expect(sha((await objects.get(keyOf(r.prefix, h))) ?? 'missing')).toBe(h);
-      expect(contents.length).toBe(41);
+      for (const h of hashes) expect(sha((await objects.get(keyOf(r.prefix, h))) ?? 'missing')).toBe(h);
       // A second write of the same bytes uploads nothing again.
       b.write(contents[3]);
       expect((await b.syncRemote()).uploaded).toBe(contents.length);

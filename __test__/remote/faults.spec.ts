@@ -81,7 +81,8 @@ describe('three nodes, replication factor 3', () => {
       for (const node of g.nodes) await node.stop();
       const hashes = Array.from({ length: 50 }, (_, i) => b.write(`written while down ${i}`));
       const T0 = Date.UTC(2026, 2, 1);
-      for (let d = 0; d < 5; d++) logs.append({ source: 's', type: 't', refId: null, payload: null, timestamp: T0 + d * 86_400_000 });
+      for (let d = 0; d < 5; d++)
+        logs.append({ source: 's', type: 't', refId: null, payload: null, timestamp: T0 + d * 86_400_000 });
       const days = logs.archiveLogs({ now: T0 + 10 * 86_400_000, retentionMs: 0 }).days;
       const down = await b.syncRemote();
       expect(down.pending).toBe(50);
@@ -96,7 +97,9 @@ describe('three nodes, replication factor 3', () => {
       const id = logs.getMeta('nerve-store-native:remote-store-id');
       const objects = g.objects();
       for (const d of days)
-        expect((await objects.get(`${r.prefix}/archive/${id}/logs/${d.day}.jsonl`))?.equals(readFileSync(d.filePath))).toBe(true);
+        expect(
+          (await objects.get(`${r.prefix}/archive/${id}/logs/${d.day}.jsonl`))?.equals(readFileSync(d.filePath)),
+        ).toBe(true);
       logs.close();
     },
     T,
@@ -155,7 +158,9 @@ describe('one node', () => {
         await new Promise((res) => child.once('exit', res));
         expect(stderr).toBe('');
         // No local copy went before its remote copy was verified.
-        const acked = readFileSync(ledger, 'utf8').split('\n').filter((l) => l.startsWith('blob '));
+        const acked = readFileSync(ledger, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('blob '));
         for (const l of acked) {
           const h = l.slice(5);
           if (!existsSync(join(dir, 'blobs', h.slice(0, 2), h.slice(2)))) {

@@ -8,8 +8,8 @@
 use super::blob_hot::HotFunctions;
 use super::convert;
 use super::errors::OrThrow;
-use super::task::{self, Job};
 use super::remote::{remote, status_value};
+use super::task::{self, Job};
 use crate::core::{normalize_blob_hash as normalize, RemoteStatus, TieredBlobs, Wait};
 use napi::bindgen_prelude::{AsyncTask, BufferSlice, Env, JsValue, Null, ToNapiValue, Unknown};
 use napi_derive::napi;
@@ -105,11 +105,17 @@ impl NativeBlobStore {
     #[napi(catch_unwind, ts_return_type = "Promise<number>")]
     pub fn push_remote(&self, env: Env, all: Option<bool>) -> napi::Result<AsyncTask<Job<f64>>> {
         if self.store.remote().is_none() {
-            return Err(super::errors::throw(&env, crate::core::Error::coded("ERR_REMOTE_OFF", "this blob store was opened without options.remote".into())));
+            return Err(super::errors::throw(
+                &env,
+                crate::core::Error::coded("ERR_REMOTE_OFF", "this blob store was opened without options.remote".into()),
+            ));
         }
         let store = Arc::clone(&self.store);
         let all = all.unwrap_or(false);
-        Ok(task::spawn(move || store.remote().map_or(Ok(0), |r| r.push(all)).map(|n| n as f64), |env, n| n.into_unknown(env)))
+        Ok(task::spawn(
+            move || store.remote().map_or(Ok(0), |r| r.push(all)).map(|n| n as f64),
+            |env, n| n.into_unknown(env),
+        ))
     }
 
     /// `{ read, exists }` for this store, as plain Node-API functions (see `blob_hot.rs`).

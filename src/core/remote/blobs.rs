@@ -14,17 +14,17 @@ use super::client::Remote;
 use super::uploader::{Items, RemoteStatus, Uploader};
 use crate::core::blob_store::{hex_str, normalize_hash, BlobStore, HashHex};
 use crate::core::durable_fs::{create_dirs, parent_dir, AtomicFile};
-use std::collections::{BTreeSet, HashSet};
-use std::fs::File;
-use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 use crate::core::{Error, Result};
 use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashSet};
+use std::fs::File;
 use std::future::Future;
+use std::io::Write;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::Mutex;
 
 /// Where the log of blobs verified remote lives (no 2-hex shard name starts with a dot, so the
 /// folder is never taken for blobs): one log per remote, named by a digest of its URL and
@@ -197,7 +197,10 @@ impl BlobItems {
             for name in read_dir_names(&root.join(&shard))? {
                 let hash = format!("{shard}{name}");
                 let mut h = [0u8; 32];
-                if hash.len() != 64 || hex::decode_to_slice(&hash, &mut h).is_err() || hash.bytes().any(|b| b.is_ascii_uppercase()) {
+                if hash.len() != 64
+                    || hex::decode_to_slice(&hash, &mut h).is_err()
+                    || hash.bytes().any(|b| b.is_ascii_uppercase())
+                {
                     continue;
                 }
                 if !uploaded.contains(&h) {

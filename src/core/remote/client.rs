@@ -10,7 +10,9 @@ use bytes::Bytes;
 use futures::TryStreamExt;
 use object_store::aws::{AmazonS3, AmazonS3Builder, Checksum};
 use object_store::path::Path as Key;
-use object_store::{BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig, WriteMultipart};
+use object_store::{
+    BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig, WriteMultipart,
+};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -51,11 +53,8 @@ impl Remote {
                 }
             }
         }
-        let retry = RetryConfig {
-            backoff: BackoffConfig::default(),
-            max_retries: 3,
-            retry_timeout: Duration::from_secs(30),
-        };
+        let retry =
+            RetryConfig { backoff: BackoffConfig::default(), max_retries: 3, retry_timeout: Duration::from_secs(30) };
         let mut b = AmazonS3Builder::new()
             .with_bucket_name(&config.bucket)
             .with_region(&config.region)
@@ -183,7 +182,12 @@ impl Remote {
     }
 
     /// Runs `fut` from a thread outside the runtime, waiting at most `timeout`.
-    pub fn wait<T>(&self, what: &str, timeout: Duration, fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    pub fn wait<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        fut: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
         runtime::block_on(timeout, fut).unwrap_or_else(|| {
             Err(Error::coded(
                 "ERR_REMOTE_TIMEOUT",

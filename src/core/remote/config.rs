@@ -191,8 +191,9 @@ mod tests {
         };
         let e = RemoteConfig::resolve("options.remote", args("s3://bkt/p"), env).unwrap_err();
         assert!(e.message.contains("options.remote.endpoint") && e.message.contains("allowHttp"));
-        let c = RemoteConfig::resolve("options.remote", RemoteArgs { allow_http: Some(true), ..args("s3://bkt/p") }, env)
-            .unwrap();
+        let c =
+            RemoteConfig::resolve("options.remote", RemoteArgs { allow_http: Some(true), ..args("s3://bkt/p") }, env)
+                .unwrap();
         assert_eq!((c.region.as_str(), c.endpoint.as_deref()), ("garage", Some("http://127.0.0.1:3900")));
         assert!(c.keep_local);
         assert_eq!(c.key("blobs/ab/cd"), "p/blobs/ab/cd");

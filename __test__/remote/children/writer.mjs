@@ -18,7 +18,7 @@ const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
 let n = 0;
 for (;;) {
-  const size = 1 + Math.floor(rand() * 200_000);
+  const size = 1 + Math.floor(rand() * 20_000);
   const content = Buffer.alloc(size, `${seedText}-${n++}-${rand()}`);
   const hash = blobs.write(content);
   appendFileSync(ledger, `blob ${hash}\n`);

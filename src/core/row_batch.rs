@@ -58,11 +58,28 @@ impl TextChunk {
                 bytes.extend_from_slice(s.as_bytes());
                 return (start as u32, bytes.len() as u32);
             }
-            *self = TextChunk::Utf16(bytes.iter().map(|&b| u16::from(b)).collect());
+            let mut units = Vec::with_capacity(bytes.capacity().max(bytes.len() + s.len()));
+            units.extend(bytes.iter().map(|&b| u16::from(b)));
+            *self = TextChunk::Utf16(units);
         }
         let TextChunk::Utf16(units) = self else { unreachable!("converted above") };
-        units.extend(s.encode_utf16());
+        push_utf16(units, s);
         (start as u32, units.len() as u32)
+    }
+}
+
+/// `units.extend(s.encode_utf16())`, with the ASCII runs of mostly-ASCII text widened a slice
+/// at a time (a loop the compiler vectorizes) instead of character by character.
+fn push_utf16(units: &mut Vec<u16>, s: &str) {
+    units.reserve(s.len());
+    let mut rest = s;
+    while !rest.is_empty() {
+        let ascii = rest.bytes().position(|b| b >= 0x80).unwrap_or(rest.len());
+        units.extend(rest.as_bytes()[..ascii].iter().map(|&b| u16::from(b)));
+        rest = &rest[ascii..];
+        let other = rest.bytes().position(|b| b < 0x80).unwrap_or(rest.len());
+        units.extend(rest[..other].encode_utf16());
+        rest = &rest[other..];
     }
 }
 
@@ -130,8 +147,11 @@ impl LogRowBatch {
         let index = self.len as u32;
         self.len += 1;
         if self.current.as_ref().is_none_or(|c| c.len() >= CHUNK_UNITS) {
+            // After a full chunk, the next is made full size at once: growing it step by step
+            // copied each chunk's text about once more.
+            let capacity = if self.current.is_some() { CHUNK_UNITS + CHUNK_UNITS / 8 } else { self.chunk_hint };
             self.chunks.extend(self.current.take());
-            self.current = Some(TextChunk::Latin1(Vec::with_capacity(std::mem::take(&mut self.chunk_hint))));
+            self.current = Some(TextChunk::Latin1(Vec::with_capacity(capacity)));
             self.chunk_starts.push(index);
         }
         match self.fast_row(&cols) {

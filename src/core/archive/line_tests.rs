@@ -60,3 +60,26 @@ fn reads_lines_as_the_archive_writes_them_and_others() {
     assert!(parse(b"{\"id\":1,\"source\":\"a\"").is_none());
     assert!(parse(b"not json").is_none());
 }
+
+#[test]
+fn the_word_scans_find_what_a_byte_loop_finds() {
+    // Bytes around the ones looked for, at every offset within and across the 8-byte words.
+    let alphabet = [b'a', b'"', b'\\', 0x1f, 0x20, 0x7f, 0x80, 0xe0, 0xff, 0x5c ^ 0x80, 0x22 | 0x80];
+    let mut seed = 0x9e37_79b9_u32;
+    for len in 0..40 {
+        for _ in 0..200 {
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    alphabet[(seed >> 16) as usize % alphabet.len()]
+                })
+                .collect();
+            for at in 0..=len {
+                let naive2 = b[at..].iter().position(|&c| c == b'"' || c == b'\\').map(|p| at + p);
+                assert_eq!(find2(&b, at, b'"', b'\\'), naive2, "{b:?} from {at}");
+                let naive = b[at..].iter().position(|&c| c == b'\\' || c < 0x20).map(|p| at + p);
+                assert_eq!(find_escape(&b, at), naive, "{b:?} from {at}");
+            }
+        }
+    }
+}

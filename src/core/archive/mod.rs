@@ -16,6 +16,7 @@
 //! of those days merges them by id, so nothing is lost or doubled.
 
 mod day_file;
+mod filter;
 mod line;
 mod plan;
 mod read;

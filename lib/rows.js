@@ -1,7 +1,8 @@
 'use strict';
 // query() rows from the columns the native side hands over: numbers in a Float64Array, strings
-// as indexes into a table of distinct strings, payloads as slices of large text chunks. Building
-// the objects here is an order of magnitude cheaper than setting properties through N-API.
+// as indexes into a table of distinct strings, payloads as slices of large text chunks (one-byte
+// or two-byte strings; a row's chunk is its last column). Building the objects here is an order
+// of magnitude cheaper than setting properties through N-API.
 
 const { rowBatchLayout } = require('./native');
 
@@ -10,18 +11,10 @@ const { nullIndex: NULL_INDEX, special: SPECIAL, columns: COLUMNS } = rowBatchLa
 
 /** Log entries in id order, shaped as the reference's `query` returns them. */
 function decodeRows(batch) {
-  const { length, numbers, columns, dict, chunks, chunkStarts, special } = batch;
+  const { length, numbers, columns, dict, chunks, special } = batch;
   const out = [];
-  let chunk = -1;
-  let text = '';
-  let nextChunkRow = 0;
   let nextSpecial = 0;
   for (let i = 0, c = 0; i < length; i++, c += COLUMNS) {
-    if (i === nextChunkRow) {
-      chunk++;
-      text = chunks[chunk];
-      nextChunkRow = chunk + 1 < chunkStarts.length ? chunkStarts[chunk + 1] : length;
-    }
     const source = columns[c];
     if (source === SPECIAL) {
       out.push(special[nextSpecial++]);
@@ -34,7 +27,7 @@ function decodeRows(batch) {
       source: dict[source],
       type: dict[columns[c + 1]],
       refId: refId === NULL_INDEX ? null : dict[refId],
-      payload: start === NULL_INDEX ? null : text.slice(start, columns[c + 4]),
+      payload: start === NULL_INDEX ? null : chunks[columns[c + 5]].slice(start, columns[c + 4]),
       timestamp: numbers[2 * i + 1],
     });
   }

@@ -16,7 +16,7 @@ pub fn log_row_object<'e>(env: &'e Env, row: LogRow) -> napi::Result<Object<'e>>
     Ok(obj)
 }
 
-/// `{ length, numbers, columns, dict, chunks, chunkStarts, special }`.
+/// `{ length, numbers, columns, dict, chunks, special }`.
 pub fn rows_value<'e>(env: &'e Env, mut batch: LogRowBatch) -> napi::Result<Unknown<'e>> {
     // Special rows first: one may hold an integer node:sqlite refuses, and then nothing else
     // needs building.
@@ -41,7 +41,6 @@ pub fn rows_value<'e>(env: &'e Env, mut batch: LogRowBatch) -> napi::Result<Unkn
     obj.set_named_property("columns", Uint32Array::new(std::mem::take(&mut batch.columns)))?;
     obj.set_named_property("dict", std::mem::take(&mut batch.dict))?;
     obj.set_named_property("chunks", chunk_arr)?;
-    obj.set_named_property("chunkStarts", Uint32Array::new(std::mem::take(&mut batch.chunk_starts)))?;
     obj.set_named_property("special", special_arr)?;
     Ok(obj.to_unknown())
 }

@@ -83,3 +83,53 @@ fn the_word_scans_find_what_a_byte_loop_finds() {
         }
     }
 }
+
+#[test]
+fn unescaping_gives_what_serde_json_gives_or_leaves_it_to_serde_json() {
+    // Strings as `value` finds them: no unescaped quote inside.
+    let strings = [
+        r#""""#,
+        r#""abcdefgh""#,
+        r#""abcdefg\"""#,
+        r#""\\\\\\\\\\\\\\\\""#,
+        r#""x\u00e9\u4e2d\ud83d\ude00 long enough to span words \n\t\"q\" end""#,
+        "\"raw \u{1}control\"",
+        "\"\u{e9}t\u{e9} \\\\\\\"x and more than eight bytes\"",
+        "\"bad \u{e9} then \\x\"",
+    ];
+    for s in strings {
+        let mut out = Vec::new();
+        match unescape(s.as_bytes(), &mut out) {
+            Some(()) => {
+                assert_eq!(std::str::from_utf8(&out).unwrap(), serde_json::from_str::<String>(s).unwrap(), "{s}")
+            }
+            // Surrogate pairs and anything odd go to serde_json, which decides.
+            None => assert!(serde_json::from_str::<String>(s).is_err() || s.contains("\\u"), "{s}"),
+        }
+    }
+    // Invalid UTF-8 after a byte above ASCII is refused.
+    assert!(unescape(b"\"\xff\xfe and \\\" more\"", &mut Vec::new()).is_none());
+    assert!(unescape(b"\"\xc3\xa9 ok \\\" more\"", &mut Vec::new()).is_some());
+}
+
+#[test]
+fn odd_payloads_are_read_as_a_json_parser_reads_them() {
+    let lines = [
+        r#"{"id":1,"source":"s","type":"t","refId":null,"payload":"a\\","timestamp":1}"#,
+        r#"{"id":1,"source":"s","type":"t","refId":null,"payload":"a\",\"timestamp\":2","timestamp":1}"#,
+        r#"{"id":1,"source":"s","type":"t","refId":null,"payload":"a","x":"b","timestamp":1}"#,
+        r#"{"id":1,"source":"s","type":"t","refId":null,"payload":"a\"b","c":"d\"","timestamp":1}"#,
+        r#"{"id":1,"source":"s","type":"t","refId":null,"payload":"q\"\\\"","timestamp":1}"#,
+        r#"{"id":1,"source":"s","type":"t","refId":null,"payload":"","timestamp":1}"#,
+        r#"{"id":1,"source":"s","type":"t","refId":null,"payload":"a"b","timestamp":1}"#,
+    ];
+    for l in lines {
+        let ours = parse(l.as_bytes()).map(|p| p.into_row());
+        let theirs = slow(l.as_bytes()).map(|p| p.into_row());
+        match (ours, theirs) {
+            (Some(Ok(a)), Some(Ok(b))) => assert_eq!(a, b, "{l}"),
+            (None, None) | (Some(Err(_)), None) => {}
+            (a, b) => panic!("{l}: {a:?} vs {b:?}"),
+        }
+    }
+}

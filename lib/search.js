@@ -10,15 +10,18 @@ function page({ rows, snippets, next }) {
   return { entries, next };
 }
 
-/** The members `createLogStore` adds for search. `promised` turns a synchronous throw into a rejection. */
-function searchMembers(native, promised) {
+/**
+ * The members `createLogStore` adds for search. `promised` turns a synchronous throw into a
+ * rejection; `archiveDir` is where `includeArchive` looks.
+ */
+function searchMembers(native, promised, archiveDir) {
   return {
-    /** Hot rows whose text holds every word of `text`, newest first; see docs/search.md. */
+    /** Rows whose text holds every word of `text`, newest first; see docs/search.md. */
     search(text, options) {
-      return page(native.search(text, options));
+      return page(native.search(text, options, archiveDir));
     },
     searchAsync(text, options) {
-      return promised(() => native.searchAsync(text, options).then(page));
+      return promised(() => native.searchAsync(text, options, archiveDir).then(page));
     },
     /**
      * Indexes every row not indexed yet, a step at a time on the thread pool, calling

@@ -18,9 +18,11 @@
 mod day_file;
 mod filter;
 mod line;
+mod newest;
 mod plan;
 mod read;
 
+pub(crate) use newest::NewestFirst;
 pub use plan::PlannedDay;
 pub use read::{list_archive_days, read_archive, ArchiveDayFile, ArchiveScan};
 

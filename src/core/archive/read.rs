@@ -235,7 +235,7 @@ impl ArchiveScan {
 
 /// The id on a day file's first line; `i64::MIN` when that line is unreadable (the file is then
 /// opened first, and the line reported), `None` for an empty file.
-fn first_id(path: &Path) -> Result<Option<i64>> {
+pub(super) fn first_id(path: &Path) -> Result<Option<i64>> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

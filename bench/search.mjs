@@ -5,43 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogStore as reference } from '@uncaged/nerve-store';
 import { createLogStore } from '../index.mjs';
+import { DAY, START, searchRows } from './search-data.mjs';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
-const DAY = 86_400_000;
 const dir = mkdtempSync(join(tmpdir(), 'nerve-search-bench-'));
 const dbPath = join(dir, 'logs.db');
 const store = createLogStore(dbPath);
-const words = ['request', 'handled', 'worker', 'started', 'finished', 'queue', 'latency', 'retry', 'timeout', 'cache'];
-let seed = 7;
-const rnd = () => {
-  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-  return seed / 2 ** 32;
-};
-const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
-const t0 = Date.UTC(2026, 0, 1);
+const t0 = START;
 let payloadBytes = 0;
-for (let i = 0; i < ROWS; i += 10_000) {
-  const batch = [];
-  for (let j = i; j < Math.min(ROWS, i + 10_000); j++) {
-    const msg =
-      Array.from({ length: 8 }, () => pick(words)).join(' ') +
-      (j % 100_000 === 5 ? ' zyzzogeton' : '') +
-      (j % 10 === 0 ? ' 数据库连接错误' : '');
-    const payload = JSON.stringify({
-      msg,
-      runId: `run-${(j % 5000).toString(36)}-live`,
-      level: pick(['info', 'warn', 'error']),
-      meta: { host: `h${j % 17}`, path: `/var/log/app${j % 3}.log`, ms: j % 997 },
-    });
-    payloadBytes += Buffer.byteLength(payload);
-    batch.push({
-      source: pick(['daemon', 'workflow', 'agent']),
-      type: pick(['event', 'tick', 'error']),
-      refId: null,
-      payload,
-      timestamp: t0 + Math.floor((j * 30 * DAY) / ROWS),
-    });
-  }
+for (const batch of searchRows(ROWS, (n) => {
+  payloadBytes += n;
+})) {
   store.appendMany(batch);
 }
 const ms = (f) => {

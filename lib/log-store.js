@@ -152,7 +152,7 @@ function createLogStore(dbPath, options) {
     archivePlan(options) {
       return native.archivePlan(options);
     },
-    ...searchMembers(native, promised),
+    ...searchMembers(native, promised, archiveDir),
     ...archiveReads(native, archiveDir),
     close() {
       native.close();

@@ -16,10 +16,13 @@
 //! of those days merges them by id, so nothing is lost or doubled.
 
 mod day_file;
+mod filter;
 mod line;
+mod newest;
 mod plan;
 mod read;
 
+pub(crate) use newest::NewestFirst;
 pub use plan::PlannedDay;
 pub use read::{list_archive_days, read_archive, ArchiveDayFile, ArchiveScan};
 

@@ -151,11 +151,12 @@ export type ExtendedLogStore = LogStore & {
    */
   archivePlan: (options?: ArchiveLogsOptions) => ArchivePlanDay[];
   /**
-   * Full-text search of the hot rows (not the archive): every word of `text` must occur in the
-   * payload's string values, its text, `source`, `type` or `refId` (case and accents ignored, CJK
-   * found inside running text). Unseen rows are indexed first, into `<name>.search.db` beside
-   * the database. Newest first by default; pass `next` back as `options.before` for the next page.
-   * Invalid `syntax: 'fts'` queries throw an Error with code `ERR_SEARCH_SYNTAX`.
+   * Full-text search of the database's rows, and with `includeArchive` of the archive's too:
+   * every word of `text` must occur in the payload's string values, its text, `source`, `type` or
+   * `refId` (case and accents ignored, CJK found inside running text). Unseen rows are indexed
+   * first, into `<name>.search.db` beside the database. Newest first by default; pass `next` back
+   * as `options.before` for the next page. Invalid `syntax: 'fts'` queries throw an Error with
+   * code `ERR_SEARCH_SYNTAX`.
    */
   search: (text: string, options?: SearchOptions) => SearchResult;
   /** {@link ExtendedLogStore.search} on the thread pool. */
@@ -196,10 +197,18 @@ export type SearchOptions = Pick<LogQuery, 'source' | 'type' | 'refId' | 'since'
   limit?: number;
   /** The `next` of the previous page (same text, options and order). */
   before?: number | null;
-  /** `'time'`: newest first (default); `'rank'`: best bm25 match first. */
+  /** `'time'`: newest first (default); `'rank'`: best bm25 match first (database rows only). */
   order?: 'time' | 'rank';
   /** `'plain'`: the words literally (default); `'fts'`: SQLite FTS5 query syntax. */
   syntax?: 'plain' | 'fts';
+  /**
+   * Search the archive's day files too (default `false`: the database's rows alone). The days in
+   * the `since`/`until` window are read, with the index's word rules, filters and cursor; hits are
+   * merged with the database's, newest first, each id once (also when a crash left a day's rows in
+   * both places). Not with `order: 'rank'`: that throws a TypeError, code
+   * `ERR_INCOMPATIBLE_OPTION_PAIR`. A damaged line the search reads throws `ERR_ARCHIVE_CORRUPT`.
+   */
+  includeArchive?: boolean;
 };
 
 /** A found row with about 60 characters of its payload text around the first match. */

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { COMMON, DAY, RARE, START as T0, searchRows } from './search-data.mjs';
 import { median } from './stats.mjs';
 
 /**
@@ -21,46 +22,16 @@ import { median } from './stats.mjs';
  */
 const ours = async () => (await import('../index.mjs')).createLogStore;
 
-const DAY = 86_400_000;
-const T0 = Date.UTC(2026, 0, 1);
-const WORDS = ['request', 'handled', 'worker', 'started', 'finished', 'queue', 'latency', 'retry', 'timeout', 'cache'];
-export const RARE = 'zyzzogeton';
-export const COMMON = 'timeout';
+export { COMMON, RARE } from './search-data.mjs';
 export const CJK = '错误';
 
-/** Appends `rows` generated rows to `store`; returns the payloads' size in bytes. */
+/** Appends `rows` generated rows (bench/search-data.mjs) to `store`; returns the payloads' bytes. */
 function fill(store, rows) {
-  let seed = 7;
-  const rnd = () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return seed / 2 ** 32;
-  };
-  const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
   let payloadBytes = 0;
-  for (let i = 0; i < rows; i += 10_000) {
-    const batch = [];
-    for (let j = i; j < Math.min(rows, i + 10_000); j++) {
-      const msg =
-        Array.from({ length: 8 }, () => pick(WORDS)).join(' ') +
-        (j % 100_000 === 5 ? ` ${RARE}` : '') +
-        (j % 10 === 0 ? ' 数据库连接错误' : '');
-      const payload = JSON.stringify({
-        msg,
-        runId: `run-${(j % 5000).toString(36)}-live`,
-        level: pick(['info', 'warn', 'error']),
-        meta: { host: `h${j % 17}`, path: `/var/log/app${j % 3}.log`, ms: j % 997 },
-      });
-      payloadBytes += Buffer.byteLength(payload);
-      batch.push({
-        source: pick(['daemon', 'workflow', 'agent']),
-        type: pick(['event', 'tick', 'error']),
-        refId: null,
-        payload,
-        timestamp: T0 + Math.floor((j * 30 * DAY) / rows),
-      });
-    }
+  for (const batch of searchRows(rows, (n) => {
+    payloadBytes += n;
+  }))
     store.appendMany(batch);
-  }
   return payloadBytes;
 }
 

@@ -153,7 +153,7 @@ function createLogStore(dbPath, options) {
     archivePlan(options) {
       return native.archivePlan(options);
     },
-    ...searchMembers(native, promised),
+    ...searchMembers(native, promised, archiveDir),
     ...archiveReads(native, archiveDir),
     /** The archive's upload state now: `{ enabled, url, uploaded, pending, failed, lastError }`. */
     remoteStatus() {

@@ -1,7 +1,8 @@
 'use strict';
 // query() rows from the columns the native side hands over: numbers in a Float64Array, strings
-// as indexes into a table of distinct strings, payloads as slices of large text chunks. Building
-// the objects here is an order of magnitude cheaper than setting properties through N-API.
+// as indexes into a table of distinct strings, payloads as slices of large text chunks (one-byte
+// or two-byte strings; a row's chunk is its last column). Building the objects here is an order
+// of magnitude cheaper than setting properties through N-API.
 
 const { rowBatchLayout } = require('./native');
 
@@ -17,22 +18,17 @@ const { nullIndex: NULL_INDEX, special: SPECIAL, columns: COLUMNS } = rowBatchLa
 const SLICE_MS = 3;
 const BLOCK_ROWS = 512;
 
-/** Where decoding stands: the next row, its text chunk and the next special row. */
-function start() {
-  return { row: 0, chunk: -1, text: '', nextChunkRow: 0, nextSpecial: 0 };
+/** Where decoding stands: the next row, the next special row, and the chunks made strings so far. */
+function start(batch) {
+  return { row: 0, nextSpecial: 0, strings: batch.chunks ?? [] };
 }
 
 /** Builds rows from `at.row` up to `end` into `out`, and moves `at` past them. */
 function decodeInto(batch, at, end, out) {
-  const { length, numbers, columns, dict, chunks, texts, chunkStarts, special } = batch;
-  let { chunk, text, nextChunkRow, nextSpecial } = at;
+  const { numbers, columns, dict, texts, special } = batch;
+  const { strings } = at;
+  let { nextSpecial } = at;
   for (let i = at.row, c = at.row * COLUMNS; i < end; i++, c += COLUMNS) {
-    if (i === nextChunkRow) {
-      chunk++;
-      // A sliced batch hands its chunks over one at a time (NativeTextChunks).
-      text = chunks !== undefined ? chunks[chunk] : texts.take(chunk);
-      nextChunkRow = chunk + 1 < chunkStarts.length ? chunkStarts[chunk + 1] : length;
-    }
     const source = columns[c];
     if (source === SPECIAL) {
       out.push(special[nextSpecial++]);
@@ -40,22 +36,31 @@ function decodeInto(batch, at, end, out) {
     }
     const refId = columns[c + 2];
     const payloadStart = columns[c + 3];
+    let payload = null;
+    if (payloadStart !== NULL_INDEX) {
+      const chunk = columns[c + 5];
+      // A sliced batch hands its chunks over one at a time, when a row first needs one
+      // (NativeTextChunks).
+      const text = strings[chunk] ?? (strings[chunk] = texts.take(chunk));
+      payload = text.slice(payloadStart, columns[c + 4]);
+    }
     out.push({
       id: numbers[2 * i],
       source: dict[source],
       type: dict[columns[c + 1]],
       refId: refId === NULL_INDEX ? null : dict[refId],
-      payload: payloadStart === NULL_INDEX ? null : text.slice(payloadStart, columns[c + 4]),
+      payload,
       timestamp: numbers[2 * i + 1],
     });
   }
-  Object.assign(at, { row: end, chunk, text, nextChunkRow, nextSpecial });
+  at.row = end;
+  at.nextSpecial = nextSpecial;
 }
 
 /** Log entries in id order, shaped as the reference's `query` returns them. */
 function decodeRows(batch) {
   const out = [];
-  decodeInto(batch, start(), batch.length, out);
+  decodeInto(batch, start(batch), batch.length, out);
   return out;
 }
 
@@ -68,7 +73,7 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
  */
 async function decodeRowsSliced(batch) {
   const out = [];
-  const at = start();
+  const at = start(batch);
   for (;;) {
     const until = performance.now() + SLICE_MS;
     do decodeInto(batch, at, Math.min(batch.length, at.row + BLOCK_ROWS), out);

@@ -19,15 +19,18 @@ const page = (result) => withSnippets(decodeRows(result.rows), result);
 // A page of up to 10,000 rows, built a slice at a time (see rows.js).
 const pageSliced = async (result) => withSnippets(await decodeRowsSliced(result.rows), result);
 
-/** The members `createLogStore` adds for search. `promised` turns a synchronous throw into a rejection. */
-function searchMembers(native, promised) {
+/**
+ * The members `createLogStore` adds for search. `promised` turns a synchronous throw into a
+ * rejection; `archiveDir` is where `includeArchive` looks.
+ */
+function searchMembers(native, promised, archiveDir) {
   return {
-    /** Hot rows whose text holds every word of `text`, newest first; see docs/search.md. */
+    /** Rows whose text holds every word of `text`, newest first; see docs/search.md. */
     search(text, options) {
-      return page(native.search(text, options));
+      return page(native.search(text, options, archiveDir));
     },
     searchAsync(text, options) {
-      return promised(() => native.searchAsync(text, options).then(pageSliced));
+      return promised(() => native.searchAsync(text, options, archiveDir).then(pageSliced));
     },
     /**
      * Indexes every row not indexed yet, a step at a time on the thread pool, calling

@@ -180,3 +180,24 @@ fn scan_rate() {
         }
     }
 }
+
+#[test]
+fn a_line_longer_than_the_read_buffer_and_a_last_line_without_newline_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let arch = dir.path().join("archive/logs");
+    fs::create_dir_all(&arch).unwrap();
+    let long = "x\\\"y".repeat(200_000);
+    let lines = [
+        format!(r#"{{"id":1,"source":"a","type":"t","refId":null,"payload":"{long}","timestamp":{JAN1}}}"#),
+        format!(r#"{{"id":2,"source":"a","type":"t","refId":null,"payload":"short","timestamp":{JAN1}}}"#),
+        format!(r#"{{"id":3,"source":"a","type":"t","refId":null,"payload":"{long}","timestamp":{JAN1}}}"#),
+    ];
+    fs::write(arch.join("2026-01-01.jsonl"), lines.join("\n")).unwrap();
+    let mut scan = ArchiveScan::open(&arch, &LogQuery::default()).unwrap();
+    let mut payloads = Vec::new();
+    while let Some((_, row)) = scan.next_row().unwrap() {
+        let nerve_store::core::LogRow { payload: rusqlite::types::Value::Text(p), .. } = row else { panic!() };
+        payloads.push(p.len());
+    }
+    assert_eq!(payloads, [600_000, 5, 600_000]);
+}

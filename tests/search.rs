@@ -71,8 +71,8 @@ fn collect(v: &serde_json::Value, out: &mut String) {
 fn search(index: &mut SearchIndex, text: &str, opts: &SearchOptions) -> (Vec<i64>, Option<i64>) {
     let mut ids = Vec::new();
     let next = index
-        .search_each(text, opts, |row, _| {
-            ids.push(row.get(0)?);
+        .search_each(text, opts, |cols, _| {
+            ids.push(cols[0].as_i64().expect("an integer id"));
             Ok(())
         })
         .unwrap();

@@ -49,6 +49,28 @@ describe('nerve-store search', () => {
     expect(r.stdout).not.toContain('\u001b[');
   });
 
+  it('searches the archive day files too with --archive, not with --rank', () => {
+    const dir = seeded();
+    const store = createLogStore(join(dir, 'logs.db'));
+    store.archiveLogs({ now: 86_400_000, retentionMs: 0 });
+    store.close();
+    const hot = cli(['--data', dir, 'search', 'disk', '--json']);
+    expect(hot.code).toBe(0);
+    expect(hot.stdout).toBe('');
+    const r = cli(['--data', dir, 'search', 'disk', '--archive', '--json']);
+    expect(r.code).toBe(0);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id),
+    ).toEqual([3, 1]);
+    expect(cli(['--data', dir, 'search', '错误', '--archive']).stdout).toContain('数据库连接错误');
+    const both = cli(['--data', dir, 'search', 'disk', '--archive', '--rank']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--rank cannot be combined with --archive');
+  });
+
   it('reports FTS syntax errors as usage errors and no matches on stderr', () => {
     const dir = seeded();
     const bad = cli(['--data', dir, 'search', '--fts', 'disk AND (']);

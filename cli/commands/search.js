@@ -16,8 +16,11 @@ function searchOptions(opts) {
     throw new CliError('--since is after --until', EXIT.USAGE);
   }
   o.limit = parsePositiveInt(opts.limit, '--limit');
+  // bm25 ranks by an index's statistics, and archived rows are in none (see docs/search.md).
+  if (opts.rank && opts.archive) throw new CliError('--rank cannot be combined with --archive', EXIT.USAGE);
   if (opts.rank) o.order = 'rank';
   if (opts.fts) o.syntax = 'fts';
+  if (opts.archive) o.includeArchive = true;
   return o;
 }
 
@@ -53,7 +56,7 @@ async function buildWithBar(store) {
 function register(program) {
   program
     .command('search <text...>')
-    .description('Full-text search of the hot log rows (payload text, source, type, ref), newest first.')
+    .description('Full-text search of the log rows (payload text, source, type, ref), newest first.')
     .option('--source <source>', 'only rows of this source')
     .option('--type <type>', 'only rows of this type')
     .option('--ref <refId>', 'only rows with this ref id (a run id, say)')
@@ -62,17 +65,20 @@ function register(program) {
     .option('-n, --limit <n>', 'rows to show', '20')
     .option('--rank', 'best matches first (bm25) instead of newest first')
     .option('--fts', 'the text is SQLite FTS5 query syntax (AND, OR, NOT, "phrases", prefix*)')
+    .option('--archive', 'also search the archive day files (archive/logs), not only logs.db')
     .option('--json', 'one JSON object per line, with its snippet')
     .addHelpText(
       'after',
       `
 Every word must occur, matched literally (case and accents ignored); Chinese, Japanese and Korean
 words are found inside running text. The first search over a large database builds the index
-(logs.search.db beside logs.db), with a progress bar on a terminal. Archived rows are not searched.
+(logs.search.db beside logs.db), with a progress bar on a terminal. Archived rows are searched
+with --archive: the day files in the --since/--until window are read, with the same word rules.
 
 Examples:
   nerve-store search disk full
   nerve-store search ENOSPC --since 7d
+  nerve-store search ENOSPC --archive --since 2026-01-01 --until 2026-01-31
   nerve-store search 错误 --source workflow --json
   nerve-store search --fts '"disk full" OR timeout'`,
     )

@@ -57,6 +57,15 @@ impl Error {
         )
     }
 
+    /// Two options that cannot be used together, as Node's `ERR_INCOMPATIBLE_OPTION_PAIR` says it.
+    pub fn incompatible_options(a: &str, b: &str) -> Self {
+        Self::new(
+            ErrorKind::TypeError,
+            "ERR_INCOMPATIBLE_OPTION_PAIR",
+            format!("Option \"{a}\" cannot be used in combination with option \"{b}\""),
+        )
+    }
+
     /// Reading `arg` ran the caller's code (a getter or Proxy trap), which threw.
     pub fn arg_unreadable(arg: &str) -> Self {
         Self::new(

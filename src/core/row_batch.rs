@@ -4,7 +4,9 @@
 //! row; JavaScript builds the same object from typed arrays in a few dozen nanoseconds. So rows
 //! cross the boundary as: numbers (`id`, `timestamp`) in one `Float64Array`; `source`, `type` and
 //! `refId` as indexes into a small table of distinct strings (a log has few of each, so each is
-//! made once); payloads as (start, end) offsets into large text chunks, sliced in JavaScript.
+//! made once); payloads as (start, end) offsets into large text chunks, sliced in JavaScript,
+//! with the chunk's index: ASCII payloads go to one-byte chunks and others to UTF-16 ones, so a
+//! log where one row in ten has a CJK word does not widen all its text to two bytes a character.
 //! A row that does not fit (a foreign writer's BLOB, an integer beyond 2^53, too many distinct
 //! strings) is passed whole, as a [`LogRow`], and built the slow way.
 
@@ -18,14 +20,14 @@ use rustc_hash::FxHashMap;
 pub const NULL_INDEX: u32 = u32::MAX;
 /// `columns[row * COLUMNS]` value for a row found in `special`.
 pub const SPECIAL: u32 = u32::MAX - 1;
-/// `source`, `type`, `refId`, payload start, payload end.
-pub const COLUMNS: usize = 5;
+/// `source`, `type`, `refId`, payload start, payload end, payload chunk.
+pub const COLUMNS: usize = 6;
 /// Chunk size in UTF-16 units. A payload slice keeps its whole chunk alive, so chunks stay small.
 const CHUNK_UNITS: usize = 1 << 20;
 /// Distinct strings kept in the table; rows with further new strings go the slow way.
 const MAX_DICT: usize = 1 << 16;
 
-/// Text in the form V8 stores it: one byte per character while it is all ASCII, else UTF-16.
+/// Text in the form V8 stores it: one byte per character (ASCII here), or UTF-16.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TextChunk {
     Latin1(Vec<u8>),
@@ -50,19 +52,27 @@ impl TextChunk {
         (start as u32, self.len() as u32)
     }
 
-    /// Appends `s` and returns its (start, end) in UTF-16 units.
-    fn push(&mut self, s: &str) -> (u32, u32) {
-        let start = self.len();
-        if let TextChunk::Latin1(bytes) = self {
-            if s.is_ascii() {
-                bytes.extend_from_slice(s.as_bytes());
-                return (start as u32, bytes.len() as u32);
-            }
-            *self = TextChunk::Utf16(bytes.iter().map(|&b| u16::from(b)).collect());
-        }
-        let TextChunk::Utf16(units) = self else { unreachable!("converted above") };
-        units.extend(s.encode_utf16());
+    /// Appends `s` to a UTF-16 chunk and returns its (start, end) in UTF-16 units.
+    fn push_utf16(&mut self, s: &str) -> (u32, u32) {
+        let TextChunk::Utf16(units) = self else { unreachable!("the UTF-16 form's chunk") };
+        let start = units.len();
+        push_utf16(units, s);
         (start as u32, units.len() as u32)
+    }
+}
+
+/// `units.extend(s.encode_utf16())`, with the ASCII runs of mostly-ASCII text widened a slice
+/// at a time (a loop the compiler vectorizes) instead of character by character.
+fn push_utf16(units: &mut Vec<u16>, s: &str) {
+    units.reserve(s.len());
+    let mut rest = s;
+    while !rest.is_empty() {
+        let ascii = rest.bytes().position(|b| b >= 0x80).unwrap_or(rest.len());
+        units.extend(rest.as_bytes()[..ascii].iter().map(|&b| u16::from(b)));
+        rest = &rest[ascii..];
+        let other = rest.bytes().position(|b| b < 0x80).unwrap_or(rest.len());
+        units.extend(rest[..other].encode_utf16());
+        rest = &rest[other..];
     }
 }
 
@@ -74,17 +84,16 @@ pub struct LogRowBatch {
     /// [`COLUMNS`] per row.
     pub columns: Vec<u32>,
     pub dict: Vec<String>,
-    /// Finished chunks not yet taken by [`LogRowBatch::take_chunks`].
+    /// The payloads' text; a row's chunk is its last column.
     pub chunks: Vec<TextChunk>,
-    /// The first row of each chunk, in order.
-    pub chunk_starts: Vec<u32>,
     /// The rows marked [`SPECIAL`], in order.
     pub special: Vec<LogRow>,
     dict_index: FxHashMap<String, u32>,
     /// The raw bytes and table index each of `source`, `type`, `refId` had in the previous row:
     /// runs of equal values are common, and a comparison is cheaper than decoding and hashing.
     last: [(Vec<u8>, u32); 3],
-    current: Option<TextChunk>,
+    /// The chunk each form (one-byte, UTF-16) is filling, as an index into `chunks`.
+    filling: [Option<usize>; 2],
     /// Initial capacity of the first chunk.
     chunk_hint: usize,
 }
@@ -127,13 +136,7 @@ impl LogRowBatch {
 
     /// Adds one row's columns, in `SELECT id, source, type, ref_id, payload, timestamp` order.
     pub fn push_refs(&mut self, cols: [ValueRef<'_>; 6]) -> Result<()> {
-        let index = self.len as u32;
         self.len += 1;
-        if self.current.as_ref().is_none_or(|c| c.len() >= CHUNK_UNITS) {
-            self.chunks.extend(self.current.take());
-            self.current = Some(TextChunk::Latin1(Vec::with_capacity(std::mem::take(&mut self.chunk_hint))));
-            self.chunk_starts.push(index);
-        }
         match self.fast_row(&cols) {
             Some((numbers, columns)) => {
                 self.numbers.extend_from_slice(&numbers);
@@ -141,22 +144,38 @@ impl LogRowBatch {
             }
             None => {
                 self.numbers.extend_from_slice(&[0.0, 0.0]);
-                self.columns.extend_from_slice(&[SPECIAL, 0, 0, 0, 0]);
+                self.columns.extend_from_slice(&[SPECIAL, 0, 0, 0, 0, 0]);
                 self.special.push(LogRow::from_refs(cols));
             }
         }
         Ok(())
     }
 
-    /// Hands out the chunks finished so far (the caller may turn them into strings early, so the
-    /// text is not held twice), and after [`LogRowBatch::finish`] the last one too.
+    /// The chunks, after [`LogRowBatch::finish`]; a row's chunk is its index here.
     pub fn take_chunks(&mut self) -> Vec<TextChunk> {
         std::mem::take(&mut self.chunks)
     }
 
-    /// Ends the batch: the chunk in progress becomes a finished one.
+    /// Ends the batch: no chunk is filled any more.
     pub fn finish(&mut self) {
-        self.chunks.extend(self.current.take());
+        self.filling = [None, None];
+    }
+
+    /// The chunk of the form (0 one-byte, 1 UTF-16) that takes the next payload, and its index.
+    fn chunk(&mut self, form: usize) -> (u32, &mut TextChunk) {
+        let full = self.filling[form].is_none_or(|i| self.chunks[i].len() >= CHUNK_UNITS);
+        if full {
+            // After a full chunk, the next is made full size at once: growing it step by step
+            // copied each chunk's text about once more.
+            let capacity = if self.filling[form].is_some() { CHUNK_UNITS + CHUNK_UNITS / 8 } else { self.chunk_hint };
+            self.chunks.push(match form {
+                0 => TextChunk::Latin1(Vec::with_capacity(capacity)),
+                _ => TextChunk::Utf16(Vec::with_capacity(capacity)),
+            });
+            self.filling[form] = Some(self.chunks.len() - 1);
+        }
+        let i = self.filling[form].expect("a chunk is being filled");
+        (i as u32, &mut self.chunks[i])
     }
 
     fn fast_row(&mut self, cols: &[ValueRef<'_>; 6]) -> Option<([f64; 2], [u32; COLUMNS])> {
@@ -172,16 +191,25 @@ impl LogRowBatch {
             Some(Cell::Text(i)) => i,
             None => return None,
         };
-        let chunk = self.current.as_mut().expect("push opened a chunk");
-        let (start, end) = match cols[4] {
-            ValueRef::Null => (NULL_INDEX, NULL_INDEX),
+        let (start, end, chunk) = match cols[4] {
+            ValueRef::Null => (NULL_INDEX, NULL_INDEX, NULL_INDEX),
             // Plain ASCII without NUL is the text as it is; anything else goes through the
             // conversion node:sqlite's reading implies.
-            ValueRef::Text(t) if t.is_ascii() && memchr::memchr(0, t).is_none() => chunk.push_ascii(t),
-            ValueRef::Text(t) => chunk.push(&sqlite_text(t)),
+            ValueRef::Text(t) if t.is_ascii() && memchr::memchr(0, t).is_none() => {
+                let (i, chunk) = self.chunk(0);
+                let (start, end) = chunk.push_ascii(t);
+                (start, end, i)
+            }
+            ValueRef::Text(t) => {
+                let text = sqlite_text(t);
+                let (i, chunk) = self.chunk(if text.is_ascii() { 0 } else { 1 });
+                let (start, end) =
+                    if text.is_ascii() { chunk.push_ascii(text.as_bytes()) } else { chunk.push_utf16(&text) };
+                (start, end, i)
+            }
             _ => return None,
         };
-        Some(([id, ts], [source, kind, ref_id, start, end]))
+        Some(([id, ts], [source, kind, ref_id, start, end, chunk]))
     }
 
     /// The table index of a TEXT value, `Null` for NULL, `None` for anything the table cannot

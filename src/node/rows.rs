@@ -46,7 +46,7 @@ impl NativeTextChunks {
     }
 }
 
-/// `{ length, numbers, columns, dict, chunks, chunkStarts, special }`.
+/// `{ length, numbers, columns, dict, chunks, special }` (a row names its chunk in its last column).
 pub fn rows_value<'e>(env: &'e Env, batch: LogRowBatch) -> napi::Result<Unknown<'e>> {
     batch_value(env, batch, false)
 }
@@ -81,7 +81,6 @@ fn batch_value<'e>(env: &'e Env, mut batch: LogRowBatch, lazy: bool) -> napi::Re
     obj.set_named_property("numbers", Float64Array::new(std::mem::take(&mut batch.numbers)))?;
     obj.set_named_property("columns", Uint32Array::new(std::mem::take(&mut batch.columns)))?;
     obj.set_named_property("dict", std::mem::take(&mut batch.dict))?;
-    obj.set_named_property("chunkStarts", Uint32Array::new(std::mem::take(&mut batch.chunk_starts)))?;
     obj.set_named_property("special", special_arr)?;
     Ok(obj.to_unknown())
 }

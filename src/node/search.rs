@@ -13,6 +13,7 @@ use crate::core::{
 };
 use napi::bindgen_prelude::{AsyncTask, Env, JsObjectValue, JsValue, Null, Object, Uint32Array, Unknown};
 use napi_derive::napi;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// Rows one `searchIndexStepAsync` indexes: a few transactions, so progress is reported often.
@@ -34,11 +35,11 @@ fn run(search: &SharedSearch, text: &str, opts: &SearchOptions) -> Result<Page> 
     let mut rows = LogRowBatch::with_capacity(opts.limit);
     let (mut snippet_text, mut snippet_ends, mut units) = (String::new(), Vec::new(), 0u32);
     let mut index = search.lock().unwrap_or_else(|p| p.into_inner());
-    let next = index.search_each(text, opts, |row, snippet| {
+    let next = index.search_each(text, opts, |cols, snippet| {
         units += snippet.encode_utf16().count() as u32;
         snippet_ends.push(units);
         snippet_text.push_str(&snippet);
-        rows.push(row)
+        rows.push_refs(cols)
     })?;
     rows.finish();
     Ok(Page { rows, snippet_text, snippet_ends, next })
@@ -71,7 +72,13 @@ fn step_value(env: &Env, (indexed, pending): (usize, u64)) -> napi::Result<Unkno
 }
 
 /// `text` and `options`, read field by field; unknown fields are ignored, as `query` ignores them.
-fn search_args(env: &Env, text: Unknown, options: Unknown) -> napi::Result<(String, SearchOptions)> {
+/// `archive_dir` is the facade's, used when `options.includeArchive` is true.
+fn search_args(
+    env: &Env,
+    text: Unknown,
+    options: Unknown,
+    archive_dir: String,
+) -> napi::Result<(String, SearchOptions)> {
     let text = convert::string(text, "text").or_throw(env)?;
     let mut opts = SearchOptions::new();
     if convert::is_undefined(&options) {
@@ -82,6 +89,7 @@ fn search_args(env: &Env, text: Unknown, options: Unknown) -> napi::Result<(Stri
     let (source, kind, ref_id, since, until) =
         (get("source")?, get("type")?, get("refId")?, get("since")?, get("until")?);
     let (limit, before, order, syntax) = (get("limit")?, get("before")?, get("order")?, get("syntax")?);
+    let include_archive = get("includeArchive")?;
     let s = |v: Unknown, n: &str| convert::nullable_string(v, n);
     let n = |v: Unknown, n: &str| convert::nullable_number(v, n);
     opts.filter = LogQuery {
@@ -105,6 +113,10 @@ fn search_args(env: &Env, text: Unknown, options: Unknown) -> napi::Result<(Stri
     if let Some(syntax) = optional(env, syntax, "options.syntax", convert::string)? {
         opts.syntax = Syntax::parse("options.syntax", &syntax).or_throw(env)?;
     }
+    if optional(env, include_archive, "options.includeArchive", convert::boolean)? == Some(true) {
+        opts.archive = Some(PathBuf::from(archive_dir));
+    }
+    opts.check().or_throw(env)?;
     Ok((text, opts))
 }
 
@@ -113,15 +125,27 @@ impl NativeLogStore {
     /// `{ rows, snippetText, snippetEnds, next }` for `search(text, options)`; the facade builds
     /// the entries.
     #[napi(catch_unwind)]
-    pub fn search<'e>(&self, env: &'e Env, text: Unknown, options: Unknown) -> napi::Result<Unknown<'e>> {
-        let (text, opts) = search_args(env, text, options)?;
+    pub fn search<'e>(
+        &self,
+        env: &'e Env,
+        text: Unknown,
+        options: Unknown,
+        archive_dir: String,
+    ) -> napi::Result<Unknown<'e>> {
+        let (text, opts) = search_args(env, text, options, archive_dir)?;
         let page = run(&self.search, &text, &opts).or_throw(env)?;
         page_value(env, page, false)
     }
 
     #[napi(catch_unwind, ts_return_type = "Promise<unknown>")]
-    pub fn search_async(&self, env: Env, text: Unknown, options: Unknown) -> napi::Result<AsyncTask<Job<Page>>> {
-        let (text, opts) = search_args(&env, text, options)?;
+    pub fn search_async(
+        &self,
+        env: Env,
+        text: Unknown,
+        options: Unknown,
+        archive_dir: String,
+    ) -> napi::Result<AsyncTask<Job<Page>>> {
+        let (text, opts) = search_args(&env, text, options, archive_dir)?;
         let search = self.search.clone();
         Ok(task::spawn(move || run(&search, &text, &opts), page_value_sliced))
     }

@@ -176,6 +176,49 @@ impl<'a> Cell<'a> {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+
+/// The high bit of each byte of `w` that is zero, exactly (no carry crosses a byte).
+fn zero_bytes(w: u64) -> u64 {
+    !(((w & LOW7) + LOW7) | w) & HIGH
+}
+
+/// The first index at or after `at` where `pick` (the zero-byte marks of an 8-byte word) marks a
+/// byte, eight bytes a step. A payload inside a line has an escape every few bytes (each of its
+/// quotes is one), where a call to memchr per escape costs more than this scan.
+fn find_by(b: &[u8], mut at: usize, pick: impl Fn(u64) -> u64, one: impl Fn(u8) -> bool) -> Option<usize> {
+    while let Some(word) = b.get(at..at + 8) {
+        let m = pick(u64::from_le_bytes(word.try_into().expect("8 bytes")));
+        if m != 0 {
+            return Some(at + (m.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    b.get(at..)?.iter().position(|&x| one(x)).map(|p| at + p)
+}
+
+/// The next `x` or `y` in `b` from `at`.
+fn find2(b: &[u8], at: usize, x: u8, y: u8) -> Option<usize> {
+    find_by(
+        b,
+        at,
+        |w| zero_bytes(w ^ (ONES * u64::from(x))) | zero_bytes(w ^ (ONES * u64::from(y))),
+        |c| c == x || c == y,
+    )
+}
+
+/// The next backslash or control character in `b` from `at`.
+fn find_escape(b: &[u8], at: usize) -> Option<usize> {
+    find_by(
+        b,
+        at,
+        |w| zero_bytes(w ^ (ONES * u64::from(b'\\'))) | zero_bytes(w & (ONES * 0xE0)),
+        |c| c == b'\\' || c < 0x20,
+    )
+}
+
 /// The JSON string `raw` (quotes included) unescaped into `out`, or `None` when it holds
 /// anything but plain escapes of characters outside the surrogate range and valid UTF-8.
 fn unescape(raw: &[u8], out: &mut Vec<u8>) -> Option<()> {
@@ -183,14 +226,11 @@ fn unescape(raw: &[u8], out: &mut Vec<u8>) -> Option<()> {
     let inner = &raw[1..raw.len() - 1];
     out.reserve(inner.len());
     let (mut i, mut run) = (0, 0);
-    while i < inner.len() {
-        match inner[i] {
-            b'\\' => {}
-            b if b < 0x20 => return None,
-            _ => {
-                i += 1;
-                continue;
-            }
+    // A control character has no place in a JSON string: it ends the quick reading too.
+    while let Some(at) = find_escape(inner, i) {
+        i = at;
+        if inner[i] != b'\\' {
+            return None;
         }
         out.extend_from_slice(&inner[run..i]);
         let c = match *inner.get(i + 1)? {
@@ -289,7 +329,7 @@ fn value(line: &[u8], pos: usize) -> Option<(Cell<'_>, usize)> {
             let mut i = pos + 1;
             let mut escaped = false;
             loop {
-                i += memchr::memchr2(b'"', b'\\', &line[i..])?;
+                i = find2(line, i, b'"', b'\\')?;
                 if line[i] == b'"' {
                     return Some((Cell::Json { raw: &line[pos..=i], escaped }, i + 1));
                 }

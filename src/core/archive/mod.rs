@@ -16,11 +16,14 @@
 //! of those days merges them by id, so nothing is lost or doubled.
 
 mod day_file;
+mod filter;
 mod line;
+mod newest;
 mod plan;
 mod read;
 
 pub use day_file::merge_day_copies;
+pub(crate) use newest::NewestFirst;
 pub use plan::PlannedDay;
 pub use read::{list_archive_days, read_archive, ArchiveDayFile, ArchiveScan};
 

@@ -7,22 +7,22 @@
 //! first id is the lowest one left, so with ids rising day by day (the usual case) one file is open
 //! at a time and memory stays at one line per open file. Rows are yielded by id, each id once.
 
+use super::filter::Matcher;
 use super::line::{self, HeldLine, Line, Scratch, Why};
-use crate::core::js_json;
 use crate::core::layout::{self, DAY_FILE_SUFFIX};
 use crate::core::log_store::{check_limit, LogQuery, LogRow};
 use crate::core::row_batch::LogRowBatch;
 use crate::core::utc_day;
 use crate::core::{Error, Result};
-use memchr::memmem::Finder;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// Read buffer per open day file.
-const READ_BUFFER: usize = 64 * 1024;
+const READ_BUFFER: usize = 256 * 1024;
 
 /// One day file of the archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,85 +77,6 @@ pub fn read_archive(dir: &Path, q: &LogQuery) -> Result<LogRowBatch> {
     Ok(batch)
 }
 
-/// The filter applied to archive lines, with `query`'s semantics: an explicit `null` (or a NaN
-/// bound, which SQLite binds as NULL) matches nothing; `since`/`until` are inclusive.
-struct Matcher {
-    nothing: bool,
-    source: Option<String>,
-    kind: Option<String>,
-    ref_id: Option<String>,
-    since: Option<f64>,
-    until: Option<f64>,
-    /// The exact bytes a matching line holds (`"source":"x","type":` and so on): a line without
-    /// them is skipped before it is parsed.
-    needles: Vec<Finder<'static>>,
-}
-
-impl Matcher {
-    fn new(q: &LogQuery) -> Self {
-        let mut m = Matcher {
-            nothing: false,
-            source: None,
-            kind: None,
-            ref_id: None,
-            since: None,
-            until: None,
-            needles: Vec::new(),
-        };
-        let texts = [(&q.source, "source", "type"), (&q.kind, "type", "refId"), (&q.ref_id, "refId", "payload")];
-        for (i, (field, key, next)) in texts.into_iter().enumerate() {
-            match field {
-                None => {}
-                Some(None) => m.nothing = true,
-                Some(Some(v)) => {
-                    let mut needle = format!(",\"{key}\":");
-                    js_json::write_string(&mut needle, v);
-                    needle.push_str(&format!(",\"{next}\":"));
-                    m.needles.push(Finder::new(needle.as_bytes()).into_owned());
-                    *[&mut m.source, &mut m.kind, &mut m.ref_id][i] = Some(v.clone());
-                }
-            }
-        }
-        for (field, slot) in [(&q.since, &mut m.since), (&q.until, &mut m.until)] {
-            match field {
-                None => {}
-                Some(Some(v)) if !v.is_nan() => *slot = Some(*v),
-                Some(_) => m.nothing = true,
-            }
-        }
-        m
-    }
-
-    fn may_match(&self, line: &[u8]) -> bool {
-        self.needles.iter().all(|f| f.find(line).is_some())
-    }
-
-    fn matches(&self, l: &Line<'_>) -> std::result::Result<bool, Why> {
-        for (want, cell) in [(&self.source, &l.source), (&self.kind, &l.kind), (&self.ref_id, &l.ref_id)] {
-            if let Some(want) = want {
-                if !cell.text_eq(want)? {
-                    return Ok(false);
-                }
-            }
-        }
-        Ok(self.since.is_none_or(|s| l.timestamp.at_least(s)) && self.until.is_none_or(|u| l.timestamp.at_most(u)))
-    }
-
-    /// The days whose files can hold a matching row: a file holds only rows on its own day.
-    fn wants_day(&self, day: &str) -> bool {
-        let bound = |ms: f64| utc_day::utc_date_string_from_ms(ms).ok().filter(|d| d.len() == 10);
-        let after_since = self.since.is_none_or(|s| match bound(s) {
-            Some(d) => day >= d.as_str(),
-            None => s < 0.0,
-        });
-        let before_until = self.until.is_none_or(|u| match bound(u) {
-            Some(d) => day <= d.as_str(),
-            None => u > 0.0,
-        });
-        after_since && before_until
-    }
-}
-
 enum State {
     /// Not opened yet; its key in the heap is the id of its first line.
     Pending,
@@ -164,15 +85,59 @@ enum State {
 }
 
 struct OpenDay {
-    reader: BufReader<File>,
-    buf: Vec<u8>,
+    lines: Lines,
     line_no: usize,
     last_id: Option<i64>,
-    /// The matching line this file's key in the heap stands for, while `held`; swapped
-    /// with `buf`, so no line is copied.
-    current: Vec<u8>,
+    /// The matching line this file's key in the heap stands for, while `held`: its offsets are
+    /// into the read buffer, which is not refilled before the line is used.
     current_line_no: usize,
     held: Option<HeldLine>,
+}
+
+/// A file's lines, read a block at a time and handed out in place (no copy per line).
+struct Lines {
+    file: File,
+    /// `buf[pos..len]` is read and not handed out yet.
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    eof: bool,
+}
+
+impl Lines {
+    fn new(file: File) -> Lines {
+        Lines { file, buf: vec![0; READ_BUFFER], pos: 0, len: 0, eof: false }
+    }
+
+    /// The next line's range in `buf` (without its newline) and whether a newline ended it;
+    /// `None` at the end of the file. Moves what `buf` holds, so earlier ranges are then stale.
+    fn next(&mut self) -> std::io::Result<Option<(Range<usize>, bool)>> {
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.pos..self.len]) {
+                let line = self.pos..self.pos + i;
+                self.pos += i + 1;
+                return Ok(Some((line, true)));
+            }
+            if self.eof {
+                let line = self.pos..self.len;
+                self.pos = self.len;
+                return Ok((!line.is_empty()).then_some((line, false)));
+            }
+            // The start of a line stays, moved to the front; a line longer than the buffer grows it.
+            self.buf.copy_within(self.pos..self.len, 0);
+            self.len -= self.pos;
+            self.pos = 0;
+            if self.len == self.buf.len() {
+                self.buf.resize(self.buf.len() * 2, 0);
+            }
+            match self.file.read(&mut self.buf[self.len..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
 }
 
 struct DaySource {
@@ -249,7 +214,7 @@ impl ArchiveScan {
                     // A row in two day files (only a hand-made archive has one) is yielded once.
                     if let Some(held) = day.held.take().filter(|_| self.last_id != Some(id)) {
                         let unreadable = |why| Error::archive_unreadable(&source.path, day.current_line_no, why);
-                        out = Some(f(held.line(&day.current), &mut self.scratch).map_err(unreadable)?);
+                        out = Some(f(held.line(&day.lines.buf), &mut self.scratch).map_err(unreadable)?);
                     }
                 }
                 State::Done => continue,
@@ -270,7 +235,7 @@ impl ArchiveScan {
 
 /// The id on a day file's first line; `i64::MIN` when that line is unreadable (the file is then
 /// opened first, and the line reported), `None` for an empty file.
-fn first_id(path: &Path) -> Result<Option<i64>> {
+pub(super) fn first_id(path: &Path) -> Result<Option<i64>> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -295,11 +260,9 @@ fn advance(source: &mut DaySource, matcher: &Matcher) -> Result<Option<i64>> {
     if matches!(source.state, State::Pending) {
         let file = File::open(&source.path).map_err(|e| Error::io(e, "open", &source.path))?;
         source.state = State::Open(Box::new(OpenDay {
-            reader: BufReader::with_capacity(READ_BUFFER, file),
-            buf: Vec::new(),
+            lines: Lines::new(file),
             line_no: 0,
             last_id: None,
-            current: Vec::new(),
             current_line_no: 0,
             held: None,
         }));
@@ -307,14 +270,12 @@ fn advance(source: &mut DaySource, matcher: &Matcher) -> Result<Option<i64>> {
     let State::Open(day) = &mut source.state else { return Ok(None) };
     let path = &source.path;
     loop {
-        day.buf.clear();
-        if day.reader.read_until(b'\n', &mut day.buf).map_err(|e| Error::io(e, "read", path))? == 0 {
+        let Some((range, complete)) = day.lines.next().map_err(|e| Error::io(e, "read", path))? else {
             source.state = State::Done;
             return Ok(None);
-        }
+        };
         day.line_no += 1;
-        let complete = day.buf.last() == Some(&b'\n');
-        let text = day.buf.strip_suffix(b"\n").unwrap_or(&day.buf);
+        let text = &day.lines.buf[range];
         if text.is_empty() || !matcher.may_match(text) {
             continue;
         }
@@ -335,9 +296,7 @@ fn advance(source: &mut DaySource, matcher: &Matcher) -> Result<Option<i64>> {
         day.last_id = Some(parsed.id);
         if matcher.matches(&parsed).map_err(|why| Error::archive_unreadable(path, day.line_no, why))? {
             let id = parsed.id;
-            day.held = Some(parsed.hold(&day.buf));
-            // The line stays where it is: the buffers swap, the offsets stay valid.
-            std::mem::swap(&mut day.buf, &mut day.current);
+            day.held = Some(parsed.hold(&day.lines.buf));
             day.current_line_no = day.line_no;
             return Ok(Some(id));
         }

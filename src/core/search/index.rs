@@ -4,6 +4,7 @@
 //! would be locked by every append, and an append would wait for another process's indexing.
 //! logs.db itself gets no table and no trigger, so it keeps the reference's schema exactly.
 
+use super::scratch::Scratch;
 use super::tokenize::index_text;
 use crate::core::busy;
 use crate::core::js_value::sqlite_text;
@@ -144,22 +145,29 @@ impl Index {
 pub struct SearchIndex {
     db_path: PathBuf,
     index: Option<Index>,
+    /// The archive side's in-memory database, made on its first use.
+    scratch: Option<Scratch>,
     closed: bool,
 }
 
 impl SearchIndex {
     pub fn new(db_path: &Path) -> Self {
-        SearchIndex { db_path: db_path.to_path_buf(), index: None, closed: false }
+        SearchIndex { db_path: db_path.to_path_buf(), index: None, scratch: None, closed: false }
     }
 
     pub(super) fn get(&mut self) -> Result<&mut Index> {
+        Ok(self.parts()?.0)
+    }
+
+    /// The index, opened if need be, and the scratch database's slot.
+    pub(super) fn parts(&mut self) -> Result<(&mut Index, &mut Option<Scratch>)> {
         if self.closed {
             return Err(Error::invalid_state("database is not open"));
         }
         if self.index.is_none() {
             self.index = Some(Index::open(&self.db_path)?);
         }
-        Ok(self.index.as_mut().expect("opened above"))
+        Ok((self.index.as_mut().expect("opened above"), &mut self.scratch))
     }
 
     /// Indexes up to `max_rows` unseen rows; returns `(indexed, still pending)`.
@@ -172,5 +180,6 @@ impl SearchIndex {
     pub fn close(&mut self) {
         self.closed = true;
         self.index = None;
+        self.scratch = None;
     }
 }

@@ -1,18 +1,24 @@
-//! Full-text search over the hot log rows: `search(text, options)`, newest first or by relevance,
-//! with a snippet per row and a cursor for the next page. See docs/search.md for the design.
+//! Full-text search over the log rows: `search(text, options)`, newest first or by relevance, with
+//! a snippet per row and a cursor for the next page; the hot rows through the index, and with
+//! `includeArchive` the archived rows too, merged by id. See docs/search.md for the design.
 
+mod archived;
+mod hot;
 mod index;
+mod prefilter;
 mod query;
+mod scratch;
 mod snippet;
 mod tokenize;
 
 pub use index::{index_path, SearchIndex, BATCH_ROWS};
 
-use crate::core::js_value::{js_number, MAX_SAFE_INTEGER};
-use crate::core::log_store::LogQuery;
-use crate::core::sql::search as sql;
+use crate::core::js_value::{js_number, sqlite_text, MAX_SAFE_INTEGER};
+use crate::core::log_store::{LogQuery, LogRow};
 use crate::core::{Error, Result};
-use rusqlite::types::Value;
+use rusqlite::types::ValueRef;
+use scratch::Scratch;
+use std::path::PathBuf;
 
 /// `options.limit` when none is given, and the most one page may hold.
 pub const DEFAULT_LIMIT: usize = 100;
@@ -91,11 +97,22 @@ pub struct SearchOptions {
     pub before: Option<i64>,
     pub order: Order,
     pub syntax: Syntax,
+    /// The archive's directory, when archived rows are searched too (`includeArchive`).
+    pub archive: Option<PathBuf>,
 }
 
 impl SearchOptions {
     pub fn new() -> Self {
         SearchOptions { limit: DEFAULT_LIMIT, ..Default::default() }
+    }
+
+    /// The rule between options: bm25 needs the statistics of an index over every row it ranks,
+    /// and archived rows are in none, so `order: 'rank'` is refused with `includeArchive`.
+    pub fn check(&self) -> Result<()> {
+        if self.archive.is_some() && self.order == Order::Rank {
+            return Err(Error::incompatible_options("options.order: 'rank'", "options.includeArchive: true"));
+        }
+        Ok(())
     }
 }
 
@@ -116,137 +133,171 @@ fn is_query_error(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::Unknown)
 }
 
+/// A search's text as the index's query, with the words its snippets look for.
+pub(super) struct Query<'t> {
+    text: &'t str,
+    pub expr: String,
+    pub words: Vec<&'t str>,
+    pub fts: bool,
+}
+
+impl<'t> Query<'t> {
+    /// `None` for a plain text without a word (no row can match).
+    fn new(text: &'t str, syntax: Syntax) -> Option<Query<'t>> {
+        Some(match syntax {
+            Syntax::Plain => {
+                let words = query::plain_words(text);
+                Query { text, expr: query::plain_match(&words)?, words, fts: false }
+            }
+            Syntax::Fts => Query { text, expr: query::fts_match(text), words: query::fts_terms(text), fts: true },
+        })
+    }
+
+    /// A failed statement as an error: invalid FTS syntax is named as such.
+    pub fn error(&self, e: rusqlite::Error) -> Error {
+        if self.fts && is_query_error(&e) {
+            syntax_error(self.text, e)
+        } else {
+            e.into()
+        }
+    }
+
+    fn snippet(&self, payload: Option<&str>) -> String {
+        snippet::snippet(payload, &self.words)
+    }
+}
+
+fn row_refs<'r>(row: &'r rusqlite::Row<'_>) -> rusqlite::Result<[ValueRef<'r>; 6]> {
+    Ok([row.get_ref(0)?, row.get_ref(1)?, row.get_ref(2)?, row.get_ref(3)?, row.get_ref(4)?, row.get_ref(5)?])
+}
+
+fn payload_text<'a>(refs: &[ValueRef<'a>; 6]) -> Option<std::borrow::Cow<'a, str>> {
+    match refs[4] {
+        ValueRef::Text(t) => Some(sqlite_text(t)),
+        _ => None,
+    }
+}
+
 impl SearchIndex {
-    /// Indexes every unseen row, then hands each hit (columns as `LogRow`) and its snippet to `f`;
-    /// returns the cursor of the next page, `None` when this was the last.
+    /// Indexes every unseen row, then hands each hit (columns in `LogRow` order) and its snippet
+    /// to `f`; returns the cursor of the next page, `None` when this was the last.
     pub fn search_each(
         &mut self,
         text: &str,
         opts: &SearchOptions,
-        mut f: impl FnMut(&rusqlite::Row<'_>, String) -> Result<()>,
+        mut f: impl FnMut([ValueRef<'_>; 6], String) -> Result<()>,
     ) -> Result<Option<i64>> {
-        let (expr, words): (String, Vec<&str>) = match opts.syntax {
-            Syntax::Plain => {
-                let words = query::plain_words(text);
-                match query::plain_match(&words) {
-                    Some(expr) => (expr, words),
-                    None => return Ok(None),
-                }
-            }
-            Syntax::Fts => (query::fts_match(text), query::fts_terms(text)),
-        };
-        let index = self.get()?;
+        opts.check()?;
+        let Some(q) = Query::new(text, opts.syntax) else { return Ok(None) };
+        let (index, scratch) = self.parts()?;
         index.catch_up(usize::MAX)?;
         let conn = &index.conn;
-        let filter = &opts.filter;
-        let conds = filter.conds();
-        let (mut lo, mut hi) = (0i64, i64::MAX);
-        // A time window: its id span first, from idx_logs_timestamp, so the index is only walked
-        // across that span.
-        let window: Vec<_> = conds.iter().filter(|(c, _)| c.starts_with("timestamp")).collect();
-        if !window.is_empty() && window.iter().all(|(_, v)| *v != Value::Null) {
-            let names: Vec<&str> = window.iter().map(|(c, _)| *c).collect();
-            let span: (Option<i64>, Option<i64>) = conn
-                .prepare_cached(&sql::id_span(&names))?
-                .query_row(rusqlite::params_from_iter(window.iter().map(|(_, v)| v)), |r| Ok((r.get(0)?, r.get(1)?)))?;
-            match span {
-                (Some(a), Some(b)) => (lo, hi) = (a, b),
-                _ => return Ok(None),
-            }
-        }
-        let names: Vec<&str> = conds.iter().map(|(c, _)| *c).collect();
-        let values: Vec<Value> = conds.into_iter().map(|(_, v)| v).collect();
-        let fts = opts.syntax == Syntax::Fts;
-        let wrap = |e: rusqlite::Error| if fts && is_query_error(&e) { syntax_error(text, e) } else { e.into() };
         let mut emit = |row: &rusqlite::Row<'_>| -> Result<()> {
-            let payload = match row.get_ref(4)? {
-                rusqlite::types::ValueRef::Text(t) => Some(crate::core::js_value::sqlite_text(t)),
-                _ => None,
+            let refs = row_refs(row)?;
+            let snip = q.snippet(payload_text(&refs).as_deref());
+            f(refs, snip)
+        };
+        if let Some(dir) = &opts.archive {
+            let scratch = match scratch {
+                Some(s) => s,
+                None => scratch.insert(Scratch::open()?),
             };
-            let snip = snippet::snippet(payload.as_deref(), &words);
-            f(row, snip)
-        };
-        let limit = opts.limit as i64;
-        if opts.order == Order::Time {
-            // The cursor is one more upper bound: folded into `hi`, as FTS5 uses only one.
-            if let Some(b) = opts.before {
-                hi = hi.min(b - 1);
-            }
-            let mut stmt = conn.prepare_cached(&sql::select_hits(&names))?;
-            let mut args: Vec<Value> = vec![Value::Text(expr), lo.into(), hi.into()];
-            args.extend(values);
-            // One row more than asked for tells whether there is a next page.
-            args.push((limit + 1).into());
-            let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(wrap)?;
-            let (mut taken, mut last_id) = (0, 0i64);
-            while let Some(row) = rows.next().map_err(wrap)? {
-                if taken == limit {
-                    return Ok(Some(last_id));
-                }
-                last_id = row.get(0)?;
-                emit(row)?;
-                taken += 1;
-            }
-            return Ok(None);
+            return with_archive(conn, scratch, dir, &q, opts, f);
         }
-        // By rank. Unfiltered: the top ids from the index alone (FTS5 then scores and sorts ids,
-        // not rows), their rows by id; only when too few are still in `logs` (archived), the ranked
-        // join picks up after them. Filtered: the ranked join of ids, which scores only the rows
-        // that pass. One read transaction, so every statement sees the same index and scores.
-        let offset = opts.before.unwrap_or(0);
-        let need = offset.saturating_add(limit + 1);
-        let tx = conn.unchecked_transaction()?;
-        let mut by_id = tx.prepare_cached(&sql::row_by_id(&names))?;
-        // Rows passing the filters so far, in rank order.
-        let mut seen = 0i64;
-        let mut take = |id: i64, seen: &mut i64| -> Result<bool> {
-            let mut args: Vec<Value> = vec![id.into()];
-            args.extend(values.iter().cloned());
-            let mut rows = by_id.query(rusqlite::params_from_iter(args))?;
-            if let Some(row) = rows.next()? {
-                if *seen == offset + limit {
-                    return Ok(true);
-                }
-                if *seen >= offset {
-                    emit(row)?;
-                }
-                *seen += 1;
-            }
-            Ok(false)
-        };
-        if names.is_empty() {
-            let first = need.saturating_add(need / 4).saturating_add(16);
-            let ids: Vec<i64> = {
-                let mut top = tx.prepare_cached(sql::TOP_RANKED)?;
-                let rows = top.query_map(rusqlite::params![expr, lo, hi, first], |r| r.get(0)).map_err(wrap)?;
-                rows.collect::<rusqlite::Result<_>>().map_err(wrap)?
-            };
-            let exhausted = (ids.len() as i64) < first;
-            for id in ids {
-                if take(id, &mut seen)? {
-                    return Ok(Some(offset + limit));
-                }
-            }
-            if exhausted {
-                return Ok(None);
-            }
-        } else {
-            seen = offset;
+        if opts.order == Order::Rank {
+            return hot::ranked(conn, &q, &opts.filter, opts.before.unwrap_or(0), opts.limit as i64, emit);
         }
-        let rest: Vec<i64> = {
-            let mut stmt = tx.prepare_cached(&sql::ranked_rows(&names))?;
-            let mut args: Vec<Value> = vec![Value::Text(expr), lo.into(), hi.into()];
-            args.extend(values.iter().cloned());
-            args.push((need - seen).into());
-            args.push(seen.into());
-            let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get(0)).map_err(wrap)?;
-            rows.collect::<rusqlite::Result<_>>().map_err(wrap)?
-        };
-        for id in rest {
-            if take(id, &mut seen)? {
-                return Ok(Some(offset + limit));
+        // One row more than asked for tells whether there is a next page.
+        let (mut taken, mut last_id, mut more) = (0, 0i64, false);
+        hot::newest(conn, &q, &opts.filter, opts.before, opts.limit + 1, |row| {
+            if taken == opts.limit {
+                more = true;
+                return Ok(());
             }
-        }
-        Ok(None)
+            last_id = row.get(0)?;
+            taken += 1;
+            emit(row)
+        })?;
+        Ok(more.then_some(last_id))
     }
+}
+
+/// Newest first over the index and the archive: the newest `limit + 1` hits of each below the
+/// cursor, merged by id, each id once (right after a crash between a day file's rename and the
+/// delete of its rows, a row is in both; the database's copy is kept).
+fn with_archive(
+    conn: &rusqlite::Connection,
+    scratch: &Scratch,
+    dir: &std::path::Path,
+    q: &Query<'_>,
+    opts: &SearchOptions,
+    mut f: impl FnMut([ValueRef<'_>; 6], String) -> Result<()>,
+) -> Result<Option<i64>> {
+    if q.fts {
+        // The same syntax error as the index gives, also when its part finds nothing to walk.
+        scratch.matching(&q.expr, &[]).map_err(|e| q.error(e))?;
+    }
+    let want = opts.limit + 1;
+    let mut hot = Vec::with_capacity(want.min(1024));
+    hot::newest(conn, q, &opts.filter, opts.before, want, |row| {
+        hot.push((row.get::<_, i64>(0)?, LogRow::from_row(row)?));
+        Ok(())
+    })?;
+    let cold = match archive_prefilter(scratch, q)? {
+        Some(pre) => archived::newest(dir, q, &opts.filter, opts.before, want, &pre, scratch)?,
+        None => Vec::new(),
+    };
+    let (mut hot, mut cold) = (hot.into_iter().peekable(), cold.into_iter().peekable());
+    let mut page: Vec<(i64, LogRow)> = Vec::with_capacity(want.min(1024));
+    while page.len() < want {
+        let (h, c) = (hot.peek().map(|r| r.0), cold.peek().map(|r| r.0));
+        let next = match (h, c) {
+            (Some(h), Some(c)) if h == c => {
+                cold.next();
+                hot.next()
+            }
+            (Some(h), Some(c)) if c > h => cold.next(),
+            (Some(_), _) => hot.next(),
+            (None, _) => cold.next(),
+        };
+        match next {
+            Some(r) => page.push(r),
+            None => break,
+        }
+    }
+    let more = page.len() > opts.limit;
+    page.truncate(opts.limit);
+    let last = page.last().map(|r| r.0);
+    for (_, row) in &page {
+        let refs = [&row.id, &row.source, &row.kind, &row.ref_id, &row.payload, &row.timestamp].map(ValueRef::from);
+        let snip = q.snippet(payload_text(&refs).as_deref());
+        f(refs, snip)?;
+    }
+    Ok(if more { last } else { None })
+}
+
+/// The byte prefilter for the archived lines: for plain words, the one token that turns away the
+/// most lines (every word must occur); for an FTS query, any of its tokens (a row it matches holds
+/// a token of one of its phrases). `None` when no row can match: a plain word without a token, an
+/// FTS query without one (an empty phrase matches nothing).
+fn archive_prefilter(scratch: &Scratch, q: &Query<'_>) -> Result<Option<prefilter::Prefilter>> {
+    if q.fts {
+        let tokens = scratch.tokens(&[query::fts_words(&q.expr)])?.concat();
+        return Ok((!tokens.is_empty()).then(|| prefilter::Prefilter::any_of(&tokens)));
+    }
+    let words: Vec<String> = q
+        .words
+        .iter()
+        .map(|w| {
+            let mut paired = String::new();
+            tokenize::push_paired(&mut paired, w);
+            paired
+        })
+        .collect();
+    let tokens = scratch.tokens(&words)?;
+    if tokens.iter().any(Vec::is_empty) {
+        return Ok(None);
+    }
+    let best = prefilter::best_token(tokens.concat());
+    Ok(Some(prefilter::Prefilter::any_of(&best.into_iter().collect::<Vec<_>>())))
 }

@@ -89,6 +89,61 @@ pub fn fts_match(text: &str) -> String {
     out
 }
 
+/// A byte FTS5 reads as part of a bareword (`sqlite3Fts5IsBareword`).
+fn is_bareword(b: u8) -> bool {
+    b >= 0x80 || b.is_ascii_alphanumeric() || b == b'_' || b == 0x1A
+}
+
+/// The text of an FTS query (after [`fts_match`]) without its syntax: each string's content and
+/// each bareword but the operators `AND`, `OR` and `NOT`, separated by spaces. A row the query
+/// matches holds a token of some phrase, so it holds one of this text's tokens; the archive's
+/// byte test looks for any of them. (Column names and `NEAR` stay in: looking for more is sound.)
+pub fn fts_words(expr: &str) -> String {
+    let b = expr.as_bytes();
+    let mut out = String::with_capacity(expr.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'"' {
+            // A string runs to a quote not followed by another; `""` inside is one quote.
+            let mut j = i + 1;
+            let mut start = j;
+            while j < b.len() {
+                if b[j] == b'"' {
+                    out.push_str(&expr[start..j]);
+                    if b.get(j + 1) == Some(&b'"') {
+                        out.push('"');
+                        j += 2;
+                        start = j;
+                        continue;
+                    }
+                    start = j;
+                    break;
+                }
+                j += 1;
+            }
+            if j >= b.len() {
+                out.push_str(&expr[start.min(b.len())..]);
+            }
+            out.push(' ');
+            i = j + 1;
+        } else if is_bareword(b[i]) {
+            let start = i;
+            while i < b.len() && is_bareword(b[i]) {
+                i += 1;
+            }
+            let word = &expr[start..i];
+            if !matches!(word, "AND" | "OR" | "NOT") {
+                out.push_str(word);
+            }
+            out.push(' ');
+        } else {
+            out.push(' ');
+            i += 1;
+        }
+    }
+    out
+}
+
 /// The words of an FTS query that may occur in a row, for its snippet: its terms without
 /// operators, quotes, column names, `*`, `^` or parentheses.
 pub fn fts_terms(text: &str) -> Vec<&str> {
@@ -111,6 +166,16 @@ mod tests {
             r#""disk" AND """full""" AND "NEAR(a" AND "b)" AND "OR" AND " 错误 ""#
         );
         assert_eq!(plain_match(&plain_words("  -- ! ")), None);
+    }
+
+    #[test]
+    fn fts_words_drop_the_syntax_only() {
+        let words = fts_words(r#"("disk ""full""" OR NEAR(a b, 3)) AND text:x* NOT ^y + 数据 ORx"#);
+        assert_eq!(
+            words.split_whitespace().collect::<Vec<_>>(),
+            ["disk", "\"full\"", "NEAR", "a", "b", "3", "text", "x", "y", "数据", "ORx"]
+        );
+        assert_eq!(fts_words("\"open").trim(), "open");
     }
 
     #[test]

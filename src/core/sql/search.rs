@@ -1,10 +1,20 @@
 //! The search index's statements. They run on the index's own connection, where the index file is
 //! `main` and logs.db is attached as `log` (read only by these statements).
 
+/// The index's tokenizer, also the archive side's (see [`SCRATCH`]).
+macro_rules! tokenizer {
+    () => {
+        "tokenize='unicode61 remove_diacritics 2'"
+    };
+}
+
 /// The tokenizer's settings are part of the format: a change must bump `search::FORMAT`.
-pub const CREATE: &str = "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER); \
-     CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(text, content='', contentless_delete=1, \
-     tokenize='unicode61 remove_diacritics 2')";
+pub const CREATE: &str = concat!(
+    "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER); \
+     CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(text, content='', contentless_delete=1, ",
+    tokenizer!(),
+    ")"
+);
 pub const DROP: &str = "DROP TABLE IF EXISTS search; DELETE FROM search_meta";
 pub const JOURNAL_WAL: &str = "PRAGMA journal_mode=WAL";
 /// A cache: losing the last transactions to a power cut costs a re-index of them, nothing more.
@@ -85,3 +95,18 @@ pub fn row_by_id(conds: &[&str]) -> String {
     push_conds(&mut sql, conds);
     sql
 }
+
+/// The in-memory database of the archive side of a search: `hits` takes a batch of archived rows
+/// to run the query on, named and tokenized as the index is, so a query means the same there;
+/// `words` and its vocabulary give the tokens of a query's words.
+pub const SCRATCH: &str = concat!(
+    "CREATE VIRTUAL TABLE hits USING fts5(text, content='', ",
+    tokenizer!(),
+    "); CREATE VIRTUAL TABLE words USING fts5(text, ",
+    tokenizer!(),
+    "); CREATE VIRTUAL TABLE word_terms USING fts5vocab(words, 'instance')"
+);
+pub const SCRATCH_ADD_HIT: &str = "INSERT INTO hits (rowid, text) VALUES (?1, ?2)";
+pub const SCRATCH_MATCHING: &str = "SELECT rowid FROM hits WHERE hits MATCH ?1";
+pub const SCRATCH_ADD_WORDS: &str = "INSERT INTO words (rowid, text) VALUES (?1, ?2)";
+pub const SCRATCH_TERMS: &str = "SELECT doc, term FROM word_terms ORDER BY doc, offset";

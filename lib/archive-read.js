@@ -11,8 +11,13 @@ function promised(start) {
   }
 }
 
-/** Batches from the native cursor, one at a time, as row objects. */
-async function* rowsOf(cursor) {
+/**
+ * Batches from the native cursor, one at a time, as row objects. With `refill`, the remote's
+ * archived days are fetched first (off the JavaScript thread) and the cursor opened again, so it
+ * reads them too.
+ */
+async function* rowsOf(cursor, refill) {
+  if (refill && (await refill.fetch()) > 0) cursor = refill.open();
   for (;;) {
     const batch = await cursor.nextBatch();
     if (batch === null) return;
@@ -38,7 +43,13 @@ function archiveReads(native, archiveDir) {
      * `includeArchive`), then the database's. Bad arguments throw here, not at the first `next()`.
      */
     iterate(filter, options) {
-      return rowsOf(native.openCursor(filter, options, archiveDir));
+      const cursor = native.openCursor(filter, options, archiveDir);
+      const remote = options?.includeArchive === true && native.remoteStatus().enabled;
+      const refill = remote && {
+        fetch: () => native.fillRemoteCache(filter),
+        open: () => native.openCursor(filter, options, archiveDir),
+      };
+      return rowsOf(cursor, refill);
     },
   };
 }

@@ -96,3 +96,58 @@ describe('archive days on a one-node Garage', () => {
     s.close();
   });
 });
+
+describe('archive reads with keepLocal: false and from another machine', () => {
+  const garage = useGarage();
+  it(
+    'evicted days are read back by readArchive, readArchiveAsync, iterate and searchAsync; a restore reads them all',
+    async () => {
+      const g = garage();
+      const prefix = `e${process.pid}`;
+      const r: RemoteOptions = {
+        url: `s3://${g.bucket}/${prefix}`,
+        endpoint: g.endpoint,
+        region: g.region,
+        accessKeyId: g.accessKeyId,
+        secretAccessKey: g.secretAccessKey,
+        allowHttp: true,
+        keepLocal: false,
+      };
+      const dbPath = join(tempDir(), 'logs.db');
+      const s = createLogStore(dbPath, { remote: r });
+      const written = [];
+      for (let d = 0; d < 4; d++)
+        for (let i = 0; i < 20; i++)
+          written.push(
+            s.append(entry({ timestamp: T0 + d * DAY + i, payload: JSON.stringify({ note: `word${d}x${i}` }) })),
+          );
+      s.archiveLogs({ now: T0 + 3 * DAY, retentionMs: 0 });
+      await s.syncRemote();
+      expect(s.listArchiveDays()).toEqual([]);
+      const archivedIds = written.filter((e) => e.timestamp < T0 + 3 * DAY).map((e) => e.id);
+      expect(archivedIds).toHaveLength(60);
+      expect(s.readArchive().map((e) => e.id)).toEqual(archivedIds);
+      expect((await s.readArchiveAsync({ since: T0 + DAY })).map((e) => e.id)).toEqual(archivedIds.slice(20));
+      const all = [];
+      for await (const e of s.iterate({}, { includeArchive: true })) all.push(e.id);
+      expect(all).toEqual(written.map((e) => e.id));
+      const found = await s.searchAsync('word1x7', { includeArchive: true });
+      expect(found.entries.map((e) => e.id)).toEqual([written[27].id]);
+      // Late rows for an evicted day: uploaded as the union, and still read once each.
+      const late = s.append(entry({ timestamp: T0 + 500, payload: '{"note":"late"}' }));
+      s.archiveLogs({ now: T0 + 3 * DAY, retentionMs: 0 });
+      await s.syncRemote();
+      expect(s.readArchive({ until: T0 + DAY - 1 }).map((e) => e.id)).toEqual([...archivedIds.slice(0, 20), late.id]);
+      const id = s.getMeta('nerve-store-native:remote-store-id') as string;
+      s.close();
+
+      // Another machine, restoring this store's archive under its id.
+      const other = createLogStore(join(tempDir(), 'logs.db'), { remote: { ...r, storeId: id } });
+      expect((await other.readArchiveAsync()).map((e) => e.id)).toEqual(
+        [...archivedIds, late.id].sort((a, b) => a - b),
+      );
+      other.close();
+    },
+    T,
+  );
+});

@@ -10,6 +10,10 @@ pub const DB_FILE: &str = "logs.db";
 pub const ARCHIVE_DIR: [&str; 2] = ["archive", "logs"];
 /// The blob store's root inside a data directory.
 pub const BLOBS_DIR: &str = "blobs";
+/// Inside the archive folder: copies of days the remote tier fetched (days evicted after their
+/// upload, or archived by another machine), which every archive read takes beside the folder's
+/// own day files. A cache: deleted, the next read that needs them fetches them again.
+pub const REMOTE_DAY_CACHE: [&str; 2] = [".remote", "cache"];
 /// A day file's name is the day followed by this.
 pub const DAY_FILE_SUFFIX: &str = ".jsonl";
 

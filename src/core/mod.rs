@@ -33,7 +33,7 @@ pub use durable_fs::{create_dirs, TEMP_PREFIX};
 pub use error::{Error, ErrorKind, Result};
 pub use group_commit::GroupCommit;
 pub use js_value::MAX_SAFE_INTEGER;
-pub use layout::{ARCHIVE_DIR, BLOBS_DIR, DB_FILE};
+pub use layout::{archive_dir_for, ARCHIVE_DIR, BLOBS_DIR, DB_FILE};
 pub use log_store::{
     check_batch_size, check_limit, lock, LogCursor, LogQuery, LogRow, LogStore, Member, NewEntry, OpenOptions,
     RunUpdate, SharedStore, WorkflowRunRow, WorkflowRunStatus,
@@ -41,7 +41,7 @@ pub use log_store::{
 pub use priority::lower_priority;
 pub use remote::{
     check_store_id, store_id, Remote, RemoteArgs, RemoteBlobs, RemoteConfig, RemoteDays, RemoteStatus, TieredBlobs,
-    Wait, STORE_ID_KEY,
+    Wait, REMOTE_ASYNC_TIMEOUT, STORE_ID_KEY,
 };
 pub use row_batch::{LogRowBatch, TextChunk, COLUMNS, NULL_INDEX, SPECIAL};
 pub use search::{

@@ -6,7 +6,9 @@ use super::errors::OrThrow;
 use super::log_store::NativeLogStore;
 use super::rows::{rows_value, rows_value_sliced};
 use super::task::{self, Job};
-use crate::core::{list_archive_days, lock, read_archive, LogCursor, LogRowBatch, Member, Result, SharedStore};
+use crate::core::{
+    list_archive_days, lock, read_archive, LogCursor, LogRowBatch, Member, Result, SharedStore, REMOTE_ASYNC_TIMEOUT,
+};
 use napi::bindgen_prelude::{Array, AsyncTask, Env, JsObjectValue, Null, Object, ToNapiValue, Unknown};
 use napi_derive::napi;
 use std::path::{Path, PathBuf};
@@ -43,8 +45,26 @@ impl NativeLogStore {
     pub fn read_archive<'e>(&self, env: &'e Env, filter: Unknown, archive_dir: String) -> napi::Result<Unknown<'e>> {
         self.ready(env, Member::ReadArchive)?;
         let q = args::query(env, filter)?;
+        // Days evicted after their upload are fetched (waiting at most `remote.timeoutMs`).
+        if let Some(r) = &self.remote {
+            r.fill_cache(&q, false, r.timeout()).or_throw(env)?;
+        }
         let batch = read_archive(Path::new(&archive_dir), &q).or_throw(env)?;
         rows_value(env, batch)
+    }
+
+    /// Fetches the remote's archived days that `filter` needs into the archive's cache folder,
+    /// off the JavaScript thread (`iterate` does this before its first batch); resolves to how
+    /// many days were fetched, 0 without a remote.
+    #[napi(catch_unwind, ts_return_type = "Promise<number>")]
+    pub fn fill_remote_cache(&self, env: Env, filter: Unknown) -> napi::Result<AsyncTask<Job<f64>>> {
+        self.ready(&env, Member::Iterate)?;
+        let q = args::query(&env, filter)?;
+        let remote = self.remote.clone();
+        Ok(task::spawn(
+            move || remote.map_or(Ok(0.0), |r| r.fill_cache(&q, true, REMOTE_ASYNC_TIMEOUT).map(|n| n as f64)),
+            |env, n| n.into_unknown(env),
+        ))
     }
 
     #[napi(catch_unwind, ts_return_type = "Promise<unknown>")]
@@ -57,7 +77,16 @@ impl NativeLogStore {
         self.ready(&env, Member::ReadArchive)?;
         let q = args::query(&env, filter)?;
         let dir = PathBuf::from(archive_dir);
-        Ok(task::spawn(move || read_archive(&dir, &q), rows_value_sliced))
+        let remote = self.remote.clone();
+        Ok(task::spawn(
+            move || {
+                if let Some(r) = remote {
+                    r.fill_cache(&q, true, REMOTE_ASYNC_TIMEOUT)?;
+                }
+                read_archive(&dir, &q)
+            },
+            rows_value_sliced,
+        ))
     }
 
     /// A cursor over the matching rows; `archiveDir` is read first when `options.includeArchive`.

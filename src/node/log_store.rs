@@ -83,11 +83,13 @@ impl NativeLogStore {
 #[napi]
 impl NativeLogStore {
     #[napi(constructor, catch_unwind)]
-    pub fn new(env: Env, db_path: Unknown, options: Unknown, archive_dir: String) -> napi::Result<Self> {
+    pub fn new(env: Env, db_path: Unknown, options: Unknown, archive_dir: Option<String>) -> napi::Result<Self> {
         let path = convert::path(db_path, "dbPath").or_throw(&env)?;
         let (open, remote) = args::open_options(&env, options)?;
         let inner = LogStore::open_with(path, open).or_throw(&env)?;
-        let remote = super::log_remote::start(&env, &inner, remote, Path::new(&archive_dir))?;
+        // The facade passes the archive folder as node:path spells it; without it, the same folder.
+        let archive_dir = archive_dir.map_or_else(|| crate::core::archive_dir_for(inner.path()), PathBuf::from);
+        let remote = super::log_remote::start(&env, &inner, remote, &archive_dir)?;
         let search = Arc::new(Mutex::new(SearchIndex::new(inner.path())));
         Ok(NativeLogStore { store: Arc::new(Mutex::new(inner)), group: Mutex::new(None), search, remote })
     }

@@ -147,7 +147,17 @@ impl NativeLogStore {
     ) -> napi::Result<AsyncTask<Job<Page>>> {
         let (text, opts) = search_args(&env, text, options, archive_dir)?;
         let search = self.search.clone();
-        Ok(task::spawn(move || run(&search, &text, &opts), page_value_sliced))
+        // With a remote, the archived days it holds are fetched first (off this thread).
+        let remote = self.remote.clone().filter(|_| opts.archive.is_some());
+        Ok(task::spawn(
+            move || {
+                if let Some(r) = remote {
+                    r.fill_cache(&opts.filter, true, crate::core::REMOTE_ASYNC_TIMEOUT)?;
+                }
+                run(&search, &text, &opts)
+            },
+            page_value_sliced,
+        ))
     }
 
     /// Indexes the next rows not yet indexed, on the pool: `{ indexed, pending }`.

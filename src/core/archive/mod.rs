@@ -24,6 +24,12 @@ mod read;
 
 pub use day_file::merge_day_copies;
 pub(crate) use newest::NewestFirst;
+
+/// Whether a read with filter `q` takes day `day` (its `since`/`until` and a `null` filter).
+pub fn query_wants_day(q: &crate::core::log_store::LogQuery, day: &str) -> bool {
+    let m = filter::Matcher::new(q);
+    !m.nothing && m.wants_day(day)
+}
 pub use plan::PlannedDay;
 pub use read::{list_archive_days, read_archive, ArchiveDayFile, ArchiveScan};
 

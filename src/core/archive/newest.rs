@@ -10,8 +10,7 @@
 
 use super::filter::Matcher;
 use super::line;
-use super::read::{first_id, list_archive_days};
-use crate::core::layout;
+use super::read::{day_files, first_id};
 use crate::core::log_store::{LogQuery, LogRow};
 use crate::core::{Error, Result};
 use std::fs::File;
@@ -50,11 +49,10 @@ impl NewestFirst {
         let before = before.unwrap_or(i64::MAX);
         let mut days = Vec::new();
         if !matcher.nothing {
-            for day in list_archive_days(dir)? {
-                if !matcher.wants_day(&day.day) {
+            for (day, path) in day_files(dir)? {
+                if !matcher.wants_day(&day) {
                     continue;
                 }
-                let path = layout::day_file(dir, &day.day);
                 match (first_id(&path)?, last_id(&path)?) {
                     (Some(first), Some(last)) if first < before => days.push(DaySpan { path, last }),
                     _ => {}

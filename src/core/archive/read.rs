@@ -61,6 +61,22 @@ pub fn list_archive_days(dir: &Path) -> Result<Vec<ArchiveDayFile>> {
     Ok(days)
 }
 
+/// Every day file an archive read takes, by day: the folder's own, then the remote tier's copies
+/// in `.remote/cache` (see [`layout::REMOTE_DAY_CACHE`]). A day in both is read from both; the
+/// reads merge by id, so each row comes once.
+pub(super) fn day_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let cache = layout::REMOTE_DAY_CACHE.iter().fold(dir.to_path_buf(), |p, part| p.join(part));
+    let mut out: Vec<(String, PathBuf)> = Vec::new();
+    for d in [dir, cache.as_path()] {
+        out.extend(list_archive_days(d)?.into_iter().map(|f| {
+            let path = layout::day_file(d, &f.day);
+            (f.day, path)
+        }));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
 fn is_day_name(day: &str) -> bool {
     let b = day.as_bytes();
     b.len() == 10
@@ -171,11 +187,10 @@ impl ArchiveScan {
         if scan.matcher.nothing || scan.left == Some(0) {
             return Ok(scan);
         }
-        for day in list_archive_days(dir)? {
-            if !scan.matcher.wants_day(&day.day) {
+        for (day, path) in day_files(dir)? {
+            if !scan.matcher.wants_day(&day) {
                 continue;
             }
-            let path = layout::day_file(dir, &day.day);
             if let Some(first) = first_id(&path)? {
                 scan.heap.push(Reverse((first, scan.sources.len())));
                 scan.sources.push(DaySource { path, state: State::Pending });

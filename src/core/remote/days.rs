@@ -11,7 +11,11 @@
 use super::client::Remote;
 use super::queue::Queue;
 use super::uploader::{Items, RemoteStatus, Uploader};
-use crate::core::archive::{list_archive_days, merge_day_copies, ArchiveResult};
+use crate::core::archive::{list_archive_days, merge_day_copies, query_wants_day, ArchiveResult};
+use crate::core::durable_fs::{create_dirs, AtomicFile};
+use crate::core::layout::REMOTE_DAY_CACHE;
+use crate::core::log_store::LogQuery;
+use std::io::Write;
 use crate::core::layout::DAY_FILE_SUFFIX;
 use crate::core::log_store::LogStore;
 use crate::core::{Error, Result};
@@ -97,6 +101,11 @@ impl RemoteDays {
         self.items.remote.config.url()
     }
 
+    /// How long a synchronous call waits for the remote.
+    pub fn timeout(&self) -> std::time::Duration {
+        self.items.remote.config.timeout
+    }
+
     /// Queues the days an archive just wrote (before the archive call returns).
     pub fn archived(&self, result: &ArchiveResult) -> Result<()> {
         for d in &result.days {
@@ -121,6 +130,38 @@ impl RemoteDays {
     /// The days whose local file was evicted after upload (their remote copy is the day).
     pub fn evicted_days(&self) -> Result<Vec<String>> {
         Queue::new(self.items.evicted_dir.clone()).list()
+    }
+
+    /// Fetches the remote copies a read with filter `q` needs into the archive's cache folder
+    /// (where every archive read takes them, see `layout::REMOTE_DAY_CACHE`): the evicted days,
+    /// and with `listing`, every day the remote holds for this store that is not local (a
+    /// restore, or an archive another machine wrote under this store id). Each copy is checked
+    /// line by line as the read parses it. Returns how many days were fetched.
+    pub fn fill_cache(&self, q: &LogQuery, listing: bool, timeout: std::time::Duration) -> Result<usize> {
+        let items = &self.items;
+        let mut days = self.evicted_days()?;
+        let fut = async {
+            if listing {
+                let local: std::collections::HashSet<String> =
+                    list_archive_days(&items.archive_dir)?.into_iter().map(|d| d.day).collect();
+                days.extend(self.remote_days().await?.into_iter().map(|(d, _)| d).filter(|d| !local.contains(d)));
+            }
+            days.sort();
+            days.dedup();
+            let cache = REMOTE_DAY_CACHE.iter().fold(items.archive_dir.clone(), |p, part| p.join(part));
+            let mut n = 0;
+            for day in days.iter().filter(|d| query_wants_day(q, d)) {
+                let Some(bytes) = self.fetch(day).await? else { continue };
+                create_dirs(&cache)?;
+                let path = crate::core::layout::day_file(&cache, day);
+                let mut tmp = AtomicFile::create_in(&cache, &path)?;
+                tmp.file_mut().write_all(&bytes).map_err(|e| Error::io(e, "write", &path))?;
+                tmp.persist(&path)?;
+                n += 1;
+            }
+            Ok(n)
+        };
+        self.items.remote.wait("the archive's remote days", timeout, fut)
     }
 
     /// The days the remote holds for this store, oldest first, with their sizes.

@@ -13,7 +13,7 @@ mod tiered;
 mod uploader;
 
 pub use blobs::RemoteBlobs;
-pub use client::Remote;
+pub use client::{Remote, ASYNC_TIMEOUT as REMOTE_ASYNC_TIMEOUT};
 pub use config::{RemoteArgs, RemoteConfig};
 pub use days::{check_store_id, store_id, RemoteDays, STORE_ID_KEY};
 pub use tiered::{TieredBlobs, Wait};

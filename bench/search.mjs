@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { COMMON, DAY, RARE, START as T0, searchRows } from './search-data.mjs';
+import { COMMON, DAY, RARE, searchRows, START as T0 } from './search-data.mjs';
 import { median } from './stats.mjs';
 
 /**

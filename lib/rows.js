@@ -41,7 +41,11 @@ function decodeInto(batch, at, end, out) {
       const chunk = columns[c + 5];
       // A sliced batch hands its chunks over one at a time, when a row first needs one
       // (NativeTextChunks).
-      const text = strings[chunk] ?? (strings[chunk] = texts.take(chunk));
+      let text = strings[chunk];
+      if (text === undefined) {
+        text = texts.take(chunk);
+        strings[chunk] = text;
+      }
       payload = text.slice(payloadStart, columns[c + 4]);
     }
     out.push({

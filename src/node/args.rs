@@ -4,11 +4,9 @@
 use super::convert::{self, field};
 use super::errors::OrThrow;
 use crate::core::{
-    check_batch_size, ArchiveOptions, Error, LogQuery, NewEntry, OpenOptions, Remote, Result, RunUpdate,
-    WorkflowRunStatus,
+    check_batch_size, ArchiveOptions, Error, LogQuery, NewEntry, OpenOptions, Result, RunUpdate, WorkflowRunStatus,
 };
 use napi::bindgen_prelude::{Array, Env, Object, Unknown};
-use std::sync::Arc;
 
 /// Reads every field before converting any, as the reference does when it builds its bind object.
 /// `name` is how messages refer to the entry (`entry`, `entries[3]`).
@@ -90,7 +88,7 @@ pub fn archive_options(env: &Env, options: Unknown) -> napi::Result<ArchiveOptio
 }
 
 /// `createLogStore`'s options, and the remote client with the store id it asks for.
-pub fn open_options(env: &Env, options: Unknown) -> napi::Result<(OpenOptions, Option<(Arc<Remote>, Option<String>)>)> {
+pub fn open_options(env: &Env, options: Unknown) -> napi::Result<(OpenOptions, super::remote::RemoteOption)> {
     if convert::is_undefined(&options) {
         return Ok((OpenOptions::default(), None));
     }

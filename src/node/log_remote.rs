@@ -4,7 +4,7 @@ use super::errors::OrThrow;
 use super::log_store::NativeLogStore;
 use super::remote::status_value;
 use super::task::{self, Job};
-use crate::core::{store_id, LogStore, Remote, RemoteDays, RemoteStatus};
+use crate::core::{store_id, LogStore, RemoteDays, RemoteStatus};
 use napi::bindgen_prelude::{AsyncTask, Env, Unknown};
 use napi_derive::napi;
 use std::path::Path;
@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub fn start(
     env: &Env,
     store: &LogStore,
-    remote: Option<(Arc<Remote>, Option<String>)>,
+    remote: super::remote::RemoteOption,
     archive_dir: &Path,
 ) -> napi::Result<Option<Arc<RemoteDays>>> {
     let Some((remote, wanted_id)) = remote else { return Ok(None) };

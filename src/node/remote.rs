@@ -7,9 +7,12 @@ use crate::core::{Remote, RemoteArgs, RemoteConfig, RemoteStatus};
 use napi::bindgen_prelude::{Env, JsValue, Null, Object, Unknown};
 use std::sync::Arc;
 
+/// The remote client, and the store id `options.remote.storeId` asks for.
+pub type RemoteOption = Option<(Arc<Remote>, Option<String>)>;
+
 /// The remote client for `options.remote` (named `arg`), or `None` when it is absent, `null`, or
 /// `false`. Nothing is sent until the first upload or read.
-pub fn remote(env: &Env, options: &Object<'_>, arg: &str) -> napi::Result<Option<(Arc<Remote>, Option<String>)>> {
+pub fn remote(env: &Env, options: &Object<'_>, arg: &str) -> napi::Result<RemoteOption> {
     let v = field(env, options, "options", "remote")?;
     if convert::is_undefined(&v) || matches!(v.get_type(), Ok(napi::ValueType::Null)) {
         return Ok(None);

@@ -71,7 +71,9 @@ const CALLS: Call[] = [
     name: 'createBlobStore',
     on: 'module',
     args: [stringArg('input', 'empty')],
-    names: ['blobsRoot'],
+    // `options` is this package's addition (options.remote): an extra argument of another type is
+    // refused by that name.
+    names: ['blobsRoot', 'options'],
     // The store's reference members, and a first write through it (relative roots land in the
     // case's working directory).
     ours: (c, [root, ...rest]) => {

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use nerve_store::core::{
     list_archive_days, lock, read_archive, ArchiveOptions, ArchiveScan, LogCursor, LogQuery, LogStore, Member,
-    OpenOptions,
+    NewEntry, OpenOptions,
 };
 use std::fs;
 use std::path::Path;
@@ -132,6 +132,12 @@ fn read_only_creates_nothing_and_refuses_writes() {
         assert_eq!(ro.check_open(m).unwrap_err().code, "ERR_STORE_READ_ONLY");
     }
     assert!(ro.check_open(Member::GetMeta).is_ok());
+    // The write methods refuse by themselves too, before SQLite is asked.
+    let mut ro = ro;
+    let e = NewEntry { source: "s".into(), kind: "t".into(), ref_id: None, payload: None, timestamp: 1.0 };
+    assert_eq!(ro.append(&e).unwrap_err().code, "ERR_STORE_READ_ONLY");
+    assert_eq!(ro.append_many(std::slice::from_ref(&e)).unwrap_err().code, "ERR_STORE_READ_ONLY");
+    assert_eq!(ro.set_meta("k", "v").unwrap_err().code, "ERR_STORE_READ_ONLY");
 }
 
 /// Not a pass/fail figure for slow machines: prints lines/s (the best of five reads) for an

@@ -1,6 +1,6 @@
 //! Log rows: the entry to insert and its checks, the row as SQLite holds it, and the appends.
 
-use super::LogStore;
+use super::{LogStore, Member};
 use crate::core::js_value::{js_number, sqlite_value};
 use crate::core::sql::{self, transaction};
 use crate::core::utc_day::MAX_TIME_MS;
@@ -81,6 +81,7 @@ impl LogStore {
     /// Inserts one row in its own (autocommit) transaction and returns its id.
     pub fn append(&self, entry: &NewEntry) -> Result<i64> {
         let conn = self.stmt_conn()?;
+        self.check_writable(Member::Append)?;
         entry.validate()?;
         insert(conn, entry)
     }
@@ -88,6 +89,7 @@ impl LogStore {
     /// Inserts every entry in one `BEGIN IMMEDIATE` transaction: all of them or, on any error,
     /// none. Entries are checked before anything is written; errors name them (`entries[3]`).
     pub fn append_many(&mut self, entries: &[NewEntry]) -> Result<Vec<i64>> {
+        self.check_writable(Member::AppendMany)?;
         let conn = self.db_conn()?;
         for (i, e) in entries.iter().enumerate() {
             if e.validate().is_err() {

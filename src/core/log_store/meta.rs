@@ -1,6 +1,6 @@
 //! The `meta` key-value table.
 
-use super::LogStore;
+use super::{LogStore, Member};
 use crate::core::js_value::{js_display, sqlite_value};
 use crate::core::sql;
 use crate::core::Result;
@@ -26,6 +26,7 @@ impl LogStore {
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
         let conn = self.stmt_conn()?;
+        self.check_writable(Member::SetMeta)?;
         conn.prepare_cached(sql::SET_META)?.execute([key, value])?;
         Ok(())
     }

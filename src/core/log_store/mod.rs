@@ -150,6 +150,8 @@ impl LogStore {
     }
 
     /// Refuses a write member on a read-only store, before anything is touched.
+    /// Every write method checks this first (the N-API layer also asks before it converts the
+    /// arguments, so a read-only store refuses a write before it looks at them).
     pub fn check_writable(&self, member: Member) -> Result<()> {
         if self.read_only && member.writes() {
             return Err(Error::read_only(member.name()));

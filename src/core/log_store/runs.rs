@@ -1,7 +1,7 @@
 //! Workflow runs: their states, the upsert that goes with a log row, and the reads.
 
 use super::entry::{check_time, insert, NewEntry};
-use super::LogStore;
+use super::{LogStore, Member};
 use crate::core::js_value::{js_display, js_number, sqlite_text, sqlite_value, MAX_SAFE_INTEGER};
 use crate::core::sql::{self, transaction};
 use crate::core::{Error, Result};
@@ -113,6 +113,7 @@ fn row_to_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<WorkflowRunRow
 impl LogStore {
     /// Appends the entry and upserts the run in one `BEGIN IMMEDIATE` transaction.
     pub fn upsert_workflow_run(&mut self, entry: &NewEntry, run: &RunUpdate) -> Result<i64> {
+        self.check_writable(Member::UpsertWorkflowRun)?;
         let conn = self.db_conn()?;
         entry.validate()?;
         run.validate()?;

@@ -20,17 +20,7 @@ import { median } from './stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-function remoteOf(g, prefix, extra = {}) {
-  return {
-    url: `s3://${g.bucket}/${prefix}`,
-    endpoint: g.endpoint,
-    region: g.region,
-    accessKeyId: g.accessKeyId,
-    secretAccessKey: g.secretAccessKey,
-    allowHttp: true,
-    ...extra,
-  };
-}
+const remoteOf = (g, prefix, extra = {}) => g.remote(prefix, extra);
 
 /** Median µs per 1 KiB write, remote off and on, alternating batches so drift hits both. */
 async function writeCost(g, work, rounds) {

@@ -15,17 +15,8 @@ describe('archive days on a one-node Garage', () => {
   const garage = useGarage();
   let n = 0;
   const remote = (): RemoteOptions & { prefix: string } => {
-    const g = garage();
     const prefix = `a${process.pid}-${++n}`;
-    return {
-      url: `s3://${g.bucket}/${prefix}`,
-      endpoint: g.endpoint,
-      region: g.region,
-      accessKeyId: g.accessKeyId,
-      secretAccessKey: g.secretAccessKey,
-      allowHttp: true,
-      prefix,
-    };
+    return { ...garage().remote(prefix), prefix };
   };
 
   it(
@@ -104,15 +95,7 @@ describe('archive reads with keepLocal: false and from another machine', () => {
     async () => {
       const g = garage();
       const prefix = `e${process.pid}`;
-      const r: RemoteOptions = {
-        url: `s3://${g.bucket}/${prefix}`,
-        endpoint: g.endpoint,
-        region: g.region,
-        accessKeyId: g.accessKeyId,
-        secretAccessKey: g.secretAccessKey,
-        allowHttp: true,
-        keepLocal: false,
-      };
+      const r = g.remote(prefix, { keepLocal: false });
       const dbPath = join(tempDir(), 'logs.db');
       const s = createLogStore(dbPath, { remote: r });
       const written = [];

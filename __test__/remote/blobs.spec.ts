@@ -27,18 +27,8 @@ describe('blobs on a one-node Garage', () => {
   const garage = useGarage();
   let n = 0;
   const remote = (extra: Partial<RemoteOptions> = {}): RemoteOptions & { prefix: string } => {
-    const g = garage();
     const prefix = `t${process.pid}-${++n}`;
-    return {
-      url: `s3://${g.bucket}/${prefix}`,
-      endpoint: g.endpoint,
-      region: g.region,
-      accessKeyId: g.accessKeyId,
-      secretAccessKey: g.secretAccessKey,
-      allowHttp: true,
-      prefix,
-      ...extra,
-    };
+    return { ...garage().remote(prefix, extra), prefix };
   };
 
   it(

@@ -20,16 +20,7 @@ let n = 0;
 
 function remoteFor(g: Garage, extra: Partial<RemoteOptions> = {}, node = 0): RemoteOptions & { prefix: string } {
   const prefix = `f${process.pid}-${++n}`;
-  return {
-    url: `s3://${g.bucket}/${prefix}`,
-    endpoint: g.nodes[node].endpoint,
-    region: g.region,
-    accessKeyId: g.accessKeyId,
-    secretAccessKey: g.secretAccessKey,
-    allowHttp: true,
-    prefix,
-    ...extra,
-  };
+  return { ...g.remote(prefix, extra, node), prefix };
 }
 
 /** The blobs listed under the prefix. */

@@ -2,6 +2,7 @@
 // them, with the harness's return value typed (scripts/garage.mjs is plain JavaScript).
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll } from 'vitest';
+import type { RemoteOptions } from '../../index.mjs';
 import { startGarage } from '../../scripts/garage.mjs';
 
 export interface Credentials {
@@ -41,6 +42,8 @@ export interface Garage extends Credentials {
   createKey(name?: string): Promise<Credentials>;
   waitHealthy(): Promise<unknown>;
   env(node?: number): Record<string, string>;
+  /** This package's `options.remote` for the bucket under `prefix`, through node `node`. */
+  remote(prefix: string, extra?: Partial<RemoteOptions>, node?: number): RemoteOptions;
   stop(): Promise<void>;
 }
 

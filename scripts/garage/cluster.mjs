@@ -174,6 +174,19 @@ function cluster({ root, servers, bucket, key, stop, timeoutMs }) {
     },
     /** Waits until every running node is connected to all nodes (after a restart, say). */
     waitHealthy: () => waitHealthy(servers, timeoutMs),
+    /**
+     * This package's `options.remote` for the bucket under `prefix`, through node `node`, with
+     * `extra` options on top.
+     */
+    remote: (prefix, extra = {}, node = 0) => ({
+      url: `s3://${bucket}/${prefix}`,
+      endpoint: servers[node].node.endpoint,
+      region: REGION,
+      accessKeyId: key.accessKeyId,
+      secretAccessKey: key.secretAccessKey,
+      allowHttp: true,
+      ...extra,
+    }),
     /** The variables an S3 client or tool reads, for node `node`. */
     env: (node = 0) => ({
       AWS_ENDPOINT_URL: servers[node].node.endpoint,

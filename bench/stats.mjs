@@ -56,3 +56,12 @@ export function pad(s, n, right = false) {
   s = String(s);
   return right ? s.padStart(n) : s.padEnd(n);
 }
+
+/** One row of the targets' verdict. */
+export const target = (target, threshold, status, figure, note) => ({
+  target,
+  threshold,
+  status,
+  figure,
+  ...(note ? { note } : {}),
+});

@@ -3,17 +3,11 @@
 // and size (search section), the worst main-thread wait of each large async read and iterate's
 // peak memory (lag.reads), and the archive-search figures once bench/archive-search.mjs exists.
 import { describeContention } from './lag.mjs';
-import { fmtBytes, fmtRate, fmtTime, fmtX } from './stats.mjs';
+import { fmtBytes, fmtRate, fmtTime, fmtX, target } from './stats.mjs';
 
 const MiB = 1024 * 1024;
 
-const t = (target, threshold, status, figure, note) => ({
-  target,
-  threshold,
-  status,
-  figure,
-  ...(note ? { note } : {}),
-});
+const t = target;
 
 /** PASS/FAIL, or "not counted" for a run at a reduced size. */
 const verdict = (counted, ok) => (counted ? (ok ? 'PASS' : 'FAIL') : 'not counted');

@@ -4,7 +4,7 @@
 // reduced size (--quick), which shows the figure but does not count as met.
 import { describeContention } from './lag.mjs';
 import { remoteTargets } from './remote-section.mjs';
-import { fmtBytes, fmtRate, fmtTime, fmtX } from './stats.mjs';
+import { fmtBytes, fmtRate, fmtTime, fmtX, target } from './stats.mjs';
 import { searchTargets } from './targets-search.mjs';
 
 const MiB = 1024 * 1024;
@@ -14,13 +14,7 @@ export const FULL_FILE_BYTES = GiB;
 
 const spread = (xs, d = 1) => (xs?.length ? `${Math.min(...xs).toFixed(d)}..${Math.max(...xs).toFixed(d)}x` : 'n/a');
 
-const t = (target, threshold, status, figure, note) => ({
-  target,
-  threshold,
-  status,
-  figure,
-  ...(note ? { note } : {}),
-});
+const t = target;
 
 /**
  * @param report { results, throughput, lag: { archive, query }, files, memory, options, search,

@@ -133,4 +133,23 @@ describe('archive reads with keepLocal: false and from another machine', () => {
     },
     T,
   );
+
+  it(
+    'a remote day altered behind its back is a coded archive error, never its rows',
+    async () => {
+      const g = garage();
+      const prefix = `x${process.pid}`;
+      const dbPath = join(tempDir(), 'logs.db');
+      const s = createLogStore(dbPath, { remote: g.remote(prefix, { keepLocal: false }) });
+      s.append(entry({ timestamp: T0, payload: '{"n":1}' }));
+      const [day] = s.archiveLogs({ now: T0 + DAY, retentionMs: 0 }).days;
+      await s.syncRemote();
+      const id = s.getMeta('nerve-store-native:remote-store-id');
+      await g.objects().put(`${prefix}/archive/${id}/logs/${day.day}.jsonl`, 'not a log row\n{"id":\n');
+      expect(() => s.readArchive()).toThrow(expect.objectContaining({ code: 'ERR_ARCHIVE_CORRUPT' }));
+      await expect(s.readArchiveAsync()).rejects.toMatchObject({ code: 'ERR_ARCHIVE_CORRUPT' });
+      s.close();
+    },
+    T,
+  );
 });

@@ -13,6 +13,7 @@ function remoteOptions(opts) {
     url,
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     ...(opts.region ? { region: opts.region } : {}),
+    ...(opts.storeId ? { storeId: opts.storeId } : {}),
     allowHttp: Boolean(opts.allowHttp),
   };
 }
@@ -23,7 +24,8 @@ function open(command) {
   const remote = remoteOptions(opts);
   const dirs = layout(opts.data);
   const blobs = createBlobStore(dirs.blobs, { remote });
-  const logs = fs.existsSync(dirs.db) ? createLogStore(dirs.db, { remote }) : null;
+  // A store id adopts another store's archive, for which a database may still have to be made.
+  const logs = fs.existsSync(dirs.db) || opts.storeId ? createLogStore(dirs.db, { remote }) : null;
   return { opts, blobs, logs };
 }
 
@@ -32,8 +34,8 @@ function line(name, s) {
   return `${name}: ${s.uploaded} uploaded, ${s.pending} pending, ${s.failed} failed${err}\n`;
 }
 
-function report(json, blobs, days) {
-  if (json) printJson({ blobs, days });
+function report(json, blobs, days, storeId) {
+  if (json) printJson({ blobs, days, storeId });
   else {
     process.stdout.write(line('blobs', blobs));
     if (days) process.stdout.write(line('archive days', days));
@@ -71,6 +73,7 @@ function register(program) {
     .option('--endpoint <url>', 'the S3 endpoint (default: AWS_ENDPOINT_URL)')
     .option('--region <region>', 'the signing region (default: AWS_REGION)')
     .option('--allow-http', 'allow a plain http endpoint')
+    .option('--store-id <id>', "read another store's archive (its id, from remote status --json)")
     .addHelpText(
       'after',
       '\nCredentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.\n\nExamples:\n' +
@@ -84,7 +87,8 @@ function register(program) {
     .option('--json', 'print JSON')
     .action((_o, command) => {
       const { opts, blobs, logs } = open(command);
-      report(opts.json, blobs.remoteStatus(), logs?.remoteStatus());
+      const id = logs?.getMeta('nerve-store-native:remote-store-id') ?? null;
+      report(opts.json, blobs.remoteStatus(), logs?.remoteStatus(), id);
       logs?.close();
     });
 
@@ -129,20 +133,37 @@ function register(program) {
 
   remote
     .command('pull')
-    .description('fetch a blob from the remote, verified, to standard output or a file')
-    .argument('<hash>', 'sha256 hex of the blob')
+    .description(
+      'a blob (by hash) or an archived day (YYYY-MM-DD, as JSON lines), verified, to standard output or a file',
+    )
+    .argument('<hash|day>', 'sha256 hex of a blob, or a UTC day of the archive')
     .option('-o, --out <file>', 'write to this file instead of standard output')
-    .action(async (hash, _o, command) => {
+    .action(async (what, _o, command) => {
       const { normalizeBlobHash } = require('../..');
       const { opts, blobs, logs } = open(command);
-      logs?.close();
-      if (normalizeBlobHash(hash) === null) throw new CliError(`not a sha256 hex hash: "${hash}"`, EXIT.USAGE);
-      if (opts.out) {
-        if (!(await blobs.readToFile(hash, opts.out))) throw new CliError(`no blob ${normalizeBlobHash(hash)}`);
-      } else {
-        const content = await blobs.readAsync(hash);
-        if (content === null) throw new CliError(`no blob ${normalizeBlobHash(hash)}`);
-        process.stdout.write(content);
+      try {
+        if (/^\d{4}-\d{2}-\d{2}$/.test(what)) {
+          if (!logs) throw new CliError(`no database in ${layout(opts.data).db}`);
+          const since = Date.parse(`${what}T00:00:00.000Z`);
+          if (Number.isNaN(since)) throw new CliError(`not a day: "${what}"`, EXIT.USAGE);
+          const rows = await logs.readArchiveAsync({ since, until: since + 86_400_000 - 1 });
+          if (rows.length === 0) throw new CliError(`no archived rows for ${what}`);
+          const text = rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+          if (opts.out) fs.writeFileSync(opts.out, text);
+          else process.stdout.write(text);
+          return;
+        }
+        if (normalizeBlobHash(what) === null)
+          throw new CliError(`not a sha256 hex hash or a YYYY-MM-DD day: "${what}"`, EXIT.USAGE);
+        if (opts.out) {
+          if (!(await blobs.readToFile(what, opts.out))) throw new CliError(`no blob ${normalizeBlobHash(what)}`);
+        } else {
+          const content = await blobs.readAsync(what);
+          if (content === null) throw new CliError(`no blob ${normalizeBlobHash(what)}`);
+          process.stdout.write(content);
+        }
+      } finally {
+        logs?.close();
       }
     });
 }

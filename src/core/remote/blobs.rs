@@ -42,6 +42,8 @@ struct BlobItems {
 #[derive(Default)]
 struct BlobQueue {
     pending: BTreeSet<String>,
+    /// Verified in the current pass, appended to the upload log when it ends.
+    verified: Vec<String>,
     /// The shards must be walked before the next pass (after an open, or for `pushRemote`).
     scan: bool,
     log: Option<File>,
@@ -220,11 +222,16 @@ impl BlobItems {
         Ok(())
     }
 
-    /// Appends `hash` to the upload log (opened once; not fsynced: a line lost to a power cut only
-    /// means the blob is sent again).
-    fn log_uploaded(&self, hash: &str) -> Result<()> {
+    /// Appends the pass's verified blobs to the upload log in one write (opened once; not
+    /// fsynced: a line lost to a power cut only means that blob is sent again). One append per
+    /// pass, not per blob: each append changes the log's inode, which the next blob write's fsync
+    /// would otherwise have to journal too.
+    fn flush_log(&self) -> Result<()> {
         let path = self.log_path();
         let mut st = self.lock();
+        if st.verified.is_empty() {
+            return Ok(());
+        }
         if st.log.is_none() {
             let open = || std::fs::OpenOptions::new().create(true).append(true).open(&path);
             let f = match open() {
@@ -236,8 +243,12 @@ impl BlobItems {
             };
             st.log = Some(f);
         }
-        let line = format!("{hash}\n");
-        st.log.as_mut().expect("opened above").write_all(line.as_bytes()).map_err(|e| Error::io(e, "write", &path))
+        let mut text = String::with_capacity(st.verified.len() * 65);
+        for h in st.verified.drain(..) {
+            text.push_str(&h);
+            text.push('\n');
+        }
+        st.log.as_mut().expect("opened above").write_all(text.as_bytes()).map_err(|e| Error::io(e, "write", &path))
     }
 }
 
@@ -254,6 +265,10 @@ impl Items for BlobItems {
     fn done(&self, hash: &str) -> Result<()> {
         self.lock().pending.remove(hash);
         Ok(())
+    }
+
+    fn pass_done(&self) -> Result<()> {
+        self.flush_log()
     }
 
     fn refresh(&self) -> Result<()> {
@@ -286,7 +301,7 @@ impl Items for BlobItems {
                 }
             };
             self.remote.put_file(&key, &path, &mut verify).await?;
-            self.log_uploaded(name)?;
+            self.lock().verified.push(name.to_owned());
             if !self.remote.config.keep_local {
                 match std::fs::remove_file(&path) {
                     Ok(()) => {}

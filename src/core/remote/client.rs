@@ -91,7 +91,7 @@ impl Remote {
         path: &Path,
         verify: &mut (dyn FnMut(&[u8]) -> Result<()> + Send),
     ) -> Result<()> {
-        let mut file = std::fs::File::open(path).map_err(|e| Error::io(e, "open", path))?;
+        let mut file = open_noatime(path).map_err(|e| Error::io(e, "open", path))?;
         let len = file.metadata().map_err(|e| Error::io(e, "fstat", path))?.len();
         let mut hasher = Sha256::new();
         if len <= SINGLE_PUT_MAX {
@@ -219,6 +219,20 @@ fn is_missing_object(e: &object_store::Error) -> bool {
 
 fn config_error(config: &RemoteConfig, e: &object_store::Error) -> Error {
     Error::coded("ERR_REMOTE_CONFIG", format!("remote {}: {}", config.url(), config.scrub(&format!("{e}"))))
+}
+
+/// Opens for reading without updating the access time where the OS allows it: the uploader reads
+/// files just written, and an access-time update is one more inode change for the next write's
+/// fsync to journal.
+fn open_noatime(path: &Path) -> std::io::Result<std::fs::File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        if let Ok(f) = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOATIME).open(path) {
+            return Ok(f);
+        }
+    }
+    std::fs::File::open(path)
 }
 
 fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

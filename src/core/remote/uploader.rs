@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 /// Uploads in flight at once.
 pub const CONCURRENCY: usize = 8;
 const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+/// A pass that a write asked for starts this long after it, so a burst of writes is sent as one
+/// pass (one upload-log append, fewer wake-ups); a `sync` starts one at once.
+const GATHER: Duration = Duration::from_millis(50);
 const BACKOFF_MAX: Duration = Duration::from_secs(60);
 
 /// What `remoteStatus()` and `syncRemote()` report.
@@ -46,6 +49,10 @@ pub trait Items: Send + Sync + 'static {
     fn refresh(&self) -> Result<()> {
         Ok(())
     }
+    /// Called after each pass (to write down, once, what the pass verified).
+    fn pass_done(&self) -> Result<()> {
+        Ok(())
+    }
     /// Uploads and verifies the item, then drops any local copy `keepLocal: false` allows to drop.
     /// `Ok(false)`: the item changed while it was sent; it stays queued for the next pass.
     fn upload<'a>(&'a self, name: &'a str) -> Pin<Box<dyn Future<Output = Result<bool>> + Send + 'a>>;
@@ -60,6 +67,8 @@ struct State {
     passes_done: u64,
     /// Passes wait until then after a failure (unless dirty).
     retry_at: Option<Instant>,
+    /// A `sync` is waiting: start the pass now, without gathering.
+    urgent: bool,
     backoff: Duration,
 }
 
@@ -85,6 +94,7 @@ impl Uploader {
             passes_started: 0,
             passes_done: 0,
             retry_at: None,
+            urgent: false,
             backoff: BACKOFF_FIRST,
         };
         let shared = Arc::new(Shared { items, state: Mutex::new(state), wake: Condvar::new() });
@@ -118,6 +128,7 @@ impl Uploader {
         let mut st = lock(&self.shared.state);
         let target = st.passes_started + 1;
         st.dirty = true;
+        st.urgent = true;
         st.retry_at = None;
         self.shared.wake.notify_all();
         while st.passes_done < target && !st.stop {
@@ -153,6 +164,14 @@ fn run(shared: &Shared) {
                 }
                 let due = st.retry_at.is_none_or(|t| Instant::now() >= t);
                 if (st.dirty || st.retry_at.is_some()) && due {
+                    if st.urgent || st.retry_at.is_some() {
+                        break;
+                    }
+                    // Woken by a write: gather what follows it for a moment (a sync cuts it short).
+                    let until = Instant::now() + GATHER;
+                    while !st.urgent && !st.stop && Instant::now() < until {
+                        st = shared.wake.wait_timeout(st, until.saturating_duration_since(Instant::now())).unwrap().0;
+                    }
                     break;
                 }
                 st = match st.retry_at {
@@ -161,6 +180,7 @@ fn run(shared: &Shared) {
                 };
             }
             st.dirty = false;
+            st.urgent = false;
             st.passes_started += 1;
         }
         let (done, failures, pending, changed) = pass(shared);
@@ -212,7 +232,10 @@ fn pass(shared: &Shared) -> (u64, Vec<Error>, u64, bool) {
     });
     let done = results.iter().filter(|r| matches!(r, Ok(true))).count() as u64;
     let changed = results.iter().any(|r| matches!(r, Ok(false)));
-    let failures: Vec<Error> = results.into_iter().filter_map(|r| r.err()).collect();
+    let mut failures: Vec<Error> = results.into_iter().filter_map(|r| r.err()).collect();
+    if let Err(e) = items.pass_done() {
+        failures.push(e);
+    }
     let pending = items.pending().map(|l| l.len() as u64).unwrap_or(failures.len() as u64);
     (done, failures, pending, changed)
 }

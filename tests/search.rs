@@ -8,20 +8,6 @@ use nerve_store::core::{ArchiveOptions, LogQuery, LogStore, Order, SearchIndex, 
 const WORDS: &[&str] = &["disk", "full", "error", "timeout", "retry", "café", "Überweisung", "ENOSPC", "alpha"];
 const CJK: &[&str] = &["数据库连接错误", "磁盘已满", "请求超时后重试", "日志写入失败"];
 
-/// A small seeded generator (xorshift), so failures reproduce.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[(self.next() % xs.len() as u64) as usize]
-    }
-}
-
 fn payload(rng: &mut Rng, i: usize) -> Option<String> {
     let w = |rng: &mut Rng| format!("{} {}", rng.pick(WORDS), rng.pick(WORDS));
     match i % 5 {

@@ -14,19 +14,6 @@ const WORDS: &[&str] = &["disk", "full", "error", "timeout", "Café", "ENOSPC", 
 const CJK: &[&str] = &["数据库连接错误", "磁盘已满", "请求超时后重试"];
 const DAYS: i64 = 8;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[(self.next() % xs.len() as u64) as usize]
-    }
-}
-
 /// Payloads as other writers spell them too: `\u` escapes, quotes inside a JSON string, a
 /// decomposed accent.
 fn payload(rng: &mut Rng, i: usize) -> Option<String> {

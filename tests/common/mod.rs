@@ -20,3 +20,17 @@ pub fn entry(source: &str, kind: &str, ref_id: Option<&str>, payload: Option<&st
 pub fn run(id: &str, workflow: &str, status: WorkflowRunStatus, ts: i64) -> RunUpdate {
     RunUpdate { run_id: id.into(), workflow: workflow.into(), status, timestamp: ts as f64, exit_code: None }
 }
+
+/// A small seeded generator (xorshift), so failures reproduce.
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+}

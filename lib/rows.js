@@ -15,12 +15,30 @@ const { nullIndex: NULL_INDEX, special: SPECIAL, columns: COLUMNS } = rowBatchLa
  * interpreter, many times slower than once the loop is compiled, and a text chunk made a string
  * takes 1-2 ms on its own.
  */
-const SLICE_MS = 3;
-const BLOCK_ROWS = 512;
+const SLICE_MS = 2;
+const BLOCK_ROWS = 256;
+/**
+ * A turn of the loop that took longer than this between two slices held the loop with something
+ * else (mostly V8's scavenges of the rows built so far, which run as tasks in the poll phase and
+ * take 10-20 ms when every row survives). Building the next slice at once would add it to that
+ * wait, before timers had their turn, so the slice waits one more turn first.
+ */
+const HELD_MS = 2;
+/**
+ * Short-lived filler allocated after each block of a sliced build, in array slots (8 bytes each):
+ * about twice the young-generation bytes of the block's rows. A scavenge copies what survives,
+ * and every row built survives, so with the young generation full of rows each scavenge takes
+ * 15-30 ms on two cores; with two thirds of it garbage a scavenge copies a third as much, and
+ * they come three times as often, at about the same total cost.
+ */
+const FILLER_SLOTS = 8000;
 
-/** Where decoding stands: the next row, the next special row, and the chunks made strings so far. */
+/**
+ * Where decoding stands: the next row, the next special row, the chunks made strings so far, and
+ * the latest filler (held here so the allocation is not optimized away; the one before is garbage).
+ */
 function start(batch) {
-  return { row: 0, nextSpecial: 0, strings: batch.chunks ?? [] };
+  return { row: 0, nextSpecial: 0, strings: batch.chunks ?? [], filler: null };
 }
 
 /** Builds rows from `at.row` up to `end` into `out`, and moves `at` past them. */
@@ -78,11 +96,22 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 async function decodeRowsSliced(batch) {
   const out = [];
   const at = start(batch);
+  let yielded = performance.now();
   for (;;) {
-    const until = performance.now() + SLICE_MS;
-    do decodeInto(batch, at, Math.min(batch.length, at.row + BLOCK_ROWS), out);
-    while (at.row < batch.length && performance.now() < until);
+    const from = performance.now();
+    if (from - yielded > HELD_MS) {
+      yielded = from;
+      await turn();
+      continue;
+    }
+    const until = from + SLICE_MS;
+    do {
+      decodeInto(batch, at, Math.min(batch.length, at.row + BLOCK_ROWS), out);
+      at.filler = new Array(FILLER_SLOTS);
+    } while (at.row < batch.length && performance.now() < until);
+    at.filler = null;
     if (at.row === batch.length) return out;
+    yielded = performance.now();
     await turn();
   }
 }

@@ -168,7 +168,11 @@ export type ExtendedLogStore = LogStore & {
   buildSearchIndex: (options?: {
     onProgress?: (progress: { indexed: number; total: number }) => void;
   }) => Promise<{ indexed: number }>;
-  /** The archive's well-formed `YYYY-MM-DD.jsonl` day files, oldest first. */
+  /**
+   * The archive's well-formed `YYYY-MM-DD.jsonl` day files, oldest first. With a remote, the days
+   * whose local file was removed after its verified upload (`keepLocal: false`) are listed too,
+   * with `remote: true` and their remote size (from local records: no network).
+   */
   listArchiveDays: () => ArchiveDayFile[];
   /**
    * Archived rows matching `filter`, with {@link LogStore.query}'s semantics (by `id`, `limit`),
@@ -190,6 +194,12 @@ export type ExtendedLogStore = LogStore & {
    * a pass that started after the call (then `failed` and `lastError` say why).
    */
   syncRemote: () => Promise<RemoteStatus>;
+  /**
+   * Checks, off the JavaScript thread and without changing anything, every archive day against
+   * the remote: each local day file's rows must all be in its remote copy as they are here (the
+   * copy may hold more, after late rows), and each evicted day must have one.
+   */
+  verifyRemote: () => Promise<RemoteDaysVerified>;
 };
 
 export type SearchOptions = Pick<LogQuery, 'source' | 'type' | 'refId' | 'since' | 'until'> & {
@@ -219,7 +229,12 @@ export type SearchResult = { entries: SearchEntry[]; next: number | null };
 export type ArchivePlanDay = { day: string; rowCount: number };
 
 /** One file of {@link ExtendedLogStore.listArchiveDays}. */
-export type ArchiveDayFile = { day: string; bytes: number };
+export type ArchiveDayFile = {
+  day: string;
+  bytes: number;
+  /** Present (`true`) on a day only the remote holds: its local file was evicted after upload. */
+  remote?: true;
+};
 
 /** Options of {@link ExtendedLogStore.iterate}. */
 export type IterateOptions = {
@@ -271,6 +286,18 @@ export type RemoteOptions = {
   timeoutMs?: number;
   /** Log stores only: adopt this store id (a restore on a new machine); kept in `meta` once set. */
   storeId?: string;
+};
+
+/** What a log store's `verifyRemote()` found. */
+export type RemoteDaysVerified = {
+  /** Whether the store was opened with `remote` (without, nothing is checked). */
+  enabled: boolean;
+  /** Days checked: the local day files and the evicted days. */
+  days: number;
+  /** Days the remote has no copy of (not uploaded yet, or removed there). */
+  missing: string[];
+  /** Days whose remote copy lacks a local row, holds one changed, or does not parse. */
+  differing: string[];
 };
 
 /** What `remoteStatus()` and `syncRemote()` report. */

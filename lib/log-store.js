@@ -163,6 +163,10 @@ function createLogStore(dbPath, options) {
     syncRemote() {
       return promised(() => native.syncRemote());
     },
+    /** Checks every archive day against its remote copy: `{ enabled, days, missing, differing }`. */
+    verifyRemote() {
+      return promised(() => native.verifyRemote());
+    },
     close() {
       native.close();
       events.clear();

@@ -3,7 +3,7 @@
 // with a synchronous write right after it, so a line the parent reads is a write the child had
 // acknowledged before the kill. The parent decides when the kill comes.
 //
-// usage: node child.mjs <dataDir> <journal> <run> <seed>
+// usage: node child.mjs <dataDir> <journal> <run> <seed>   (CRASH_REMOTE: remote options as JSON)
 import { mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -39,9 +39,13 @@ function timestamp() {
   return chance(0.6) ? present - 2 * DAY + Math.floor(rnd() * 3 * DAY) : lateTimestamp();
 }
 
+// The loop's remote phase: both stores upload in the background and, with `keepLocal: false`,
+// remove local copies once verified remote.
+const remote = process.env.CRASH_REMOTE ? { remote: JSON.parse(process.env.CRASH_REMOTE) } : undefined;
+
 note(`S open`);
-const store = createLogStore(join(dataDir, 'logs.db'));
-const blobs = createBlobStore(join(dataDir, 'blobs'));
+const store = createLogStore(join(dataDir, 'logs.db'), remote);
+const blobs = createBlobStore(join(dataDir, 'blobs'), remote);
 const scratch = join(dataDir, 'scratch');
 mkdirSync(scratch, { recursive: true });
 note(`E`);

@@ -1,7 +1,8 @@
 // The checks after a kill: the database is sound, every acknowledged (or once seen) row is in the
 // database or the archive exactly once after an archive pass, each workflow run holds its last
 // acknowledged state or one a later call may have written, searches find what the database holds
-// (search-check.mjs), and every blob file hashes to its name.
+// (search-check.mjs), and every blob file hashes to its name. In the remote phase (`view`, see
+// remote-view.mjs) a blob or a day may be in the bucket instead of on disk, never nowhere.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -36,7 +37,11 @@ export class CheckCache {
 
   /** The day file's rows as `{ id, key, timestamp }`, what is wrong with its lines, how many were new. */
   readDay(file, day) {
-    const text = readFileSync(file, 'utf8');
+    return this.readDayText(readFileSync(file, 'utf8'), file, day);
+  }
+
+  /** The same for a day's text, named `file` in problems (a remote day object's, say). */
+  readDayText(text, file, day) {
     const rows = [];
     const problems = [];
     let fresh = 0;
@@ -86,9 +91,10 @@ export class CheckCache {
 
 /**
  * Checks `dataDir` against `exp` (see journal.mjs) after the child of run `present` was killed,
- * archiving with that run's clock first. Returns the problems found and what was looked at.
+ * archiving with that run's clock first. `view`: what the bucket holds, in the remote phase.
+ * Returns the problems found and what was looked at.
  */
-export function checkDir(dataDir, exp, present, newBlobs, cache) {
+export function checkDir(dataDir, exp, present, newBlobs, cache, view = null) {
   const problems = [];
   const counts = {
     rows: 0,
@@ -104,7 +110,10 @@ export function checkDir(dataDir, exp, present, newBlobs, cache) {
     searchRows: 0,
     searchFound: 0,
     searchArchived: 0,
+    remoteDays: 0,
+    remoteBlobs: 0,
   };
+  if (view) problems.push(...view.problems);
   const dbPath = join(dataDir, 'logs.db');
   if (!existsSync(dbPath)) {
     if (exp.ackedRows.size > 0) problems.push('logs.db is gone');
@@ -116,18 +125,18 @@ export function checkDir(dataDir, exp, present, newBlobs, cache) {
       store.archiveLogs({ now: present, retentionMs: RETENTION_MS });
       const dbRows = store.query();
       const runs = store.getAllWorkflowRuns(null);
-      const where = checkRows(dataDir, exp, present, dbRows, problems, counts, cache);
+      const where = checkRows(dataDir, exp, present, dbRows, problems, counts, cache, view);
       checkRuns(exp, runs, problems, counts);
       checkSearch(store, dataDir, where, exp.ackedRows, problems, counts);
     } finally {
       store.close();
     }
   }
-  checkBlobs(dataDir, exp, newBlobs, problems, counts, cache);
+  checkBlobs(dataDir, exp, newBlobs, problems, counts, cache, view);
   return { problems, counts };
 }
 
-function checkRows(dataDir, exp, present, dbRows, problems, counts, cache) {
+function checkRows(dataDir, exp, present, dbRows, problems, counts, cache, view) {
   /** id -> { at: 'logs.db' or the day file's day, key, timestamp }: finds every copy. */
   const where = new Map();
   const byKey = new Map();
@@ -154,25 +163,46 @@ function checkRows(dataDir, exp, present, dbRows, problems, counts, cache) {
   counts.rows += dbRows.length;
   const dir = join(dataDir, 'archive', 'logs');
   const days = new Set();
+  /** day -> id -> row: a day's local file and its remote copy are one day, each row once. */
+  const byDay = new Map();
+  const takeDay = (day, { rows, problems: lineProblems, fresh }) => {
+    problems.push(...lineProblems);
+    counts.rowsParsed += fresh;
+    days.add(day);
+    const have = byDay.get(day) ?? new Map();
+    byDay.set(day, have);
+    for (const r of rows) {
+      const same = have.get(r.id);
+      if (same === undefined) have.set(r.id, r);
+      else if (same.key !== r.key) problems.push(`row ${r.id} of ${day} holds ${same.key} on disk, ${r.key} remote`);
+    }
+  };
   for (const name of existsSync(dir) ? readdirSync(dir) : []) {
     if (name.startsWith('.tmp.')) {
       counts.strayArchive++;
       continue;
     }
+    if (name === '.remote' && view) continue;
     if (!DAY_FILE.test(name)) {
       problems.push(`archive/logs/${name}: not a day file`);
       continue;
     }
     const day = name.slice(0, 10);
-    days.add(day);
-    const { rows, problems: lineProblems, fresh } = cache.readDay(join(dir, name), day);
-    problems.push(...lineProblems);
-    counts.rowsParsed += fresh;
-    counts.rows += rows.length;
-    for (const r of rows) place(r.id, r.key, r.timestamp, day);
+    takeDay(day, cache.readDay(join(dir, name), day));
+  }
+  for (const [day, text] of view?.days ?? []) {
+    counts.remoteDays++;
+    takeDay(day, cache.readDayText(text, `remote ${day}.jsonl`, day));
+  }
+  for (const [day, rows] of byDay) {
+    counts.rows += rows.size;
+    for (const r of rows.values()) place(r.id, r.key, r.timestamp, day);
   }
   for (const [day] of exp.archivedDays) {
-    if (!days.has(day)) problems.push(`LOST: archive/logs/${day}.jsonl, acknowledged as archived, is missing`);
+    if (!days.has(day))
+      problems.push(
+        `LOST: archive/logs/${day}.jsonl, acknowledged as archived, is missing${view ? ' here and remote' : ''}`,
+      );
   }
   counts.archivedDays = exp.archivedDays.size;
   for (const [id, a] of exp.ackedRows) {
@@ -231,7 +261,7 @@ function checkRuns(exp, runs, problems, counts) {
   }
 }
 
-function checkBlobs(dataDir, exp, newBlobs, problems, counts, cache) {
+function checkBlobs(dataDir, exp, newBlobs, problems, counts, cache, view) {
   const root = join(dataDir, 'blobs');
   const onDisk = new Set();
   for (const shard of existsSync(root) ? readdirSync(root, { withFileTypes: true }) : []) {
@@ -239,6 +269,8 @@ function checkBlobs(dataDir, exp, newBlobs, problems, counts, cache) {
       counts.strayBlobs++;
       continue;
     }
+    // The remote tier's upload log (remote phase).
+    if (shard.name === '.remote' && view) continue;
     if (!shard.isDirectory() || !SHARD.test(shard.name)) {
       problems.push(`blobs/${shard.name}: neither a shard nor a temporary file`);
       continue;
@@ -264,11 +296,14 @@ function checkBlobs(dataDir, exp, newBlobs, problems, counts, cache) {
       else cache.blobFiles.set(file, s);
     }
   }
+  // Held: on disk, or (remote phase) in the bucket, where the server verified its sha256.
+  const held = (hash) => onDisk.has(hash) || Boolean(view?.blobs.has(hash));
+  counts.remoteBlobs += view?.blobs.size ?? 0;
   for (const hash of exp.knownBlobs) {
-    if (!onDisk.has(hash)) problems.push(`LOST: blob ${hash}, present after an earlier kill, is gone`);
+    if (!held(hash)) problems.push(`LOST: blob ${hash}, present after an earlier kill, is gone`);
   }
   for (const [hash, b] of exp.ackedBlobs) {
-    if (!onDisk.has(hash)) problems.push(`LOST: acknowledged blob ${hash} (${b.key}, ${b.op}) is missing`);
+    if (!held(hash)) problems.push(`LOST: acknowledged blob ${hash} (${b.key}, ${b.op}) is missing`);
   }
   const blobs = createBlobStore(root);
   for (const hash of new Set(newBlobs)) {
@@ -278,7 +313,7 @@ function checkBlobs(dataDir, exp, newBlobs, problems, counts, cache) {
       problems.push(`blob ${key} (${op}) was acknowledged as ${hash}, its bytes hash to ${sha256(want)}`);
     let got;
     try {
-      got = blobs.read(hash);
+      got = onDisk.has(hash) ? blobs.read(hash) : (view?.bodies.get(hash) ?? null);
     } catch (e) {
       problems.push(`blob ${hash}: read failed: ${e.message}`);
       continue;
@@ -287,5 +322,5 @@ function checkBlobs(dataDir, exp, newBlobs, problems, counts, cache) {
     if (got === null || !got.equals(want))
       problems.push(`blob ${hash} (${key}) reads back ${got === null ? 'null' : `${got.length} other bytes`}`);
   }
-  exp.knownBlobs = onDisk;
+  exp.knownBlobs = view ? new Set([...onDisk, ...view.blobs]) : onDisk;
 }

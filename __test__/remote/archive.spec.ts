@@ -1,6 +1,6 @@
 // Archive days on a real Garage server: each day file uploaded under the store's own id, the
 // union uploaded again after late rows, and days written without the remote found on the next open.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RemoteOptions } from '../../index.mjs';
@@ -104,9 +104,15 @@ describe('archive reads with keepLocal: false and from another machine', () => {
           written.push(
             s.append(entry({ timestamp: T0 + d * DAY + i, payload: JSON.stringify({ note: `word${d}x${i}` }) })),
           );
-      s.archiveLogs({ now: T0 + 3 * DAY, retentionMs: 0 });
+      const out = s.archiveLogs({ now: T0 + 3 * DAY, retentionMs: 0 });
       await s.syncRemote();
-      expect(s.listArchiveDays()).toEqual([]);
+      // No day file is left, and every day is still listed, with its remote object's size.
+      expect(out.days.map((d) => existsSync(d.filePath))).toEqual(out.days.map(() => false));
+      const id = s.getMeta('nerve-store-native:remote-store-id') as string;
+      const sizes = await Promise.all(
+        out.days.map(async (d) => (await g.objects().get(`${prefix}/archive/${id}/logs/${d.day}.jsonl`))?.length),
+      );
+      expect(s.listArchiveDays()).toEqual(out.days.map((d, i) => ({ day: d.day, bytes: sizes[i], remote: true })));
       const archivedIds = written.filter((e) => e.timestamp < T0 + 3 * DAY).map((e) => e.id);
       expect(archivedIds).toHaveLength(60);
       expect(s.readArchive().map((e) => e.id)).toEqual(archivedIds);
@@ -121,7 +127,9 @@ describe('archive reads with keepLocal: false and from another machine', () => {
       s.archiveLogs({ now: T0 + 3 * DAY, retentionMs: 0 });
       await s.syncRemote();
       expect(s.readArchive({ until: T0 + DAY - 1 }).map((e) => e.id)).toEqual([...archivedIds.slice(0, 20), late.id]);
-      const id = s.getMeta('nerve-store-native:remote-store-id') as string;
+      const union = await g.objects().get(`${prefix}/archive/${id}/logs/${out.days[0].day}.jsonl`);
+      expect(union?.length).toBeGreaterThan(sizes[0] as number);
+      expect(s.listArchiveDays()[0]).toEqual({ day: out.days[0].day, bytes: union?.length, remote: true });
       s.close();
 
       // Another machine, restoring this store's archive under its id.

@@ -15,4 +15,5 @@ export const LOG_STORE_ADDITIONS = [
   'iterate',
   'remoteStatus',
   'syncRemote',
+  'verifyRemote',
 ] as const;

@@ -107,11 +107,16 @@ function register(program) {
 
   remote
     .command('verify')
-    .description('check that the remote holds every local blob')
+    .description('check that the remote holds every local blob and every archive day')
     .option('--json', 'print JSON')
     .action(async (_o, command) => {
       const { opts, logs } = open(command);
-      logs?.close();
+      let days = null;
+      try {
+        days = logs ? await logs.verifyRemote() : null;
+      } finally {
+        logs?.close();
+      }
       const root = layout(opts.data).blobs;
       const missing = [];
       let count = 0;
@@ -126,9 +131,31 @@ function register(program) {
           if (!(await remoteOnly.existsAsync(shard + name))) missing.push(shard + name);
         }
       }
-      if (opts.json) printJson({ count, missing });
-      else process.stdout.write(`${count} local blobs, ${missing.length} missing remote\n`);
-      if (missing.length) throw new CliError(`${missing.length} blobs are not on the remote yet (run remote push)`);
+      const dayProblems = days ? days.missing.length + days.differing.length : 0;
+      if (opts.json)
+        printJson({
+          count,
+          missing,
+          days: days && { count: days.days, missing: days.missing, differing: days.differing },
+        });
+      else {
+        process.stdout.write(`${count} local blobs, ${missing.length} missing remote\n`);
+        if (days) {
+          process.stdout.write(
+            `${days.days} archive days, ${days.missing.length} missing remote, ${days.differing.length} differing\n`,
+          );
+          for (const d of days.missing) process.stdout.write(`  missing: ${d}\n`);
+          for (const d of days.differing) process.stdout.write(`  differing: ${d}\n`);
+        }
+      }
+      if (missing.length || dayProblems) {
+        const problems = [
+          missing.length ? `${missing.length} blobs are not on the remote yet` : null,
+          days?.missing.length ? `${days.missing.length} archive days are not on the remote yet` : null,
+          days?.differing.length ? `${days.differing.length} archive days differ on the remote` : null,
+        ];
+        throw new CliError(`${problems.filter(Boolean).join('; ')} (run remote push)`);
+      }
     });
 
   remote

@@ -40,8 +40,8 @@ pub use log_store::{
 };
 pub use priority::lower_priority;
 pub use remote::{
-    check_store_id, store_id, Remote, RemoteArgs, RemoteBlobs, RemoteConfig, RemoteDays, RemoteStatus, TieredBlobs,
-    Wait, REMOTE_ASYNC_TIMEOUT, STORE_ID_KEY,
+    check_store_id, store_id, DaysVerified, Remote, RemoteArgs, RemoteBlobs, RemoteConfig, RemoteDays, RemoteStatus,
+    TieredBlobs, Wait, REMOTE_ASYNC_TIMEOUT, STORE_ID_KEY,
 };
 pub use row_batch::{LogRowBatch, TextChunk, COLUMNS, NULL_INDEX, SPECIAL};
 pub use search::{

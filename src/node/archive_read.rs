@@ -7,7 +7,8 @@ use super::log_store::NativeLogStore;
 use super::rows::{rows_value, rows_value_sliced};
 use super::task::{self, Job};
 use crate::core::{
-    list_archive_days, lock, read_archive, LogCursor, LogRowBatch, Member, Result, SharedStore, REMOTE_ASYNC_TIMEOUT,
+    list_archive_days, lock, read_archive, LogCursor, LogRowBatch, Member, RemoteDays, Result, SharedStore,
+    REMOTE_ASYNC_TIMEOUT,
 };
 use napi::bindgen_prelude::{Array, AsyncTask, Env, JsObjectValue, Null, Object, ToNapiValue, Unknown};
 use napi_derive::napi;
@@ -19,14 +20,20 @@ use std::sync::{Arc, Mutex};
 /// well under a millisecond.
 const DEFAULT_BATCH: usize = 1000;
 
-/// `[{ day, bytes }]`.
-fn days_array<'e>(env: &'e Env, dir: &Path) -> napi::Result<Array<'e>> {
-    let days = list_archive_days(dir).or_throw(env)?;
+/// `[{ day, bytes }]`, and `remote: true` on the days only the remote holds.
+fn days_array<'e>(env: &'e Env, dir: &Path, remote: Option<&RemoteDays>) -> napi::Result<Array<'e>> {
+    let mut days = list_archive_days(dir).or_throw(env)?;
+    if let Some(r) = remote {
+        days = r.with_evicted(days).or_throw(env)?;
+    }
     let mut arr = env.create_array(days.len() as u32)?;
     for (i, d) in days.into_iter().enumerate() {
         let mut obj = Object::new(env)?;
         obj.set_named_property("day", d.day)?;
         obj.set_named_property("bytes", d.bytes as f64)?;
+        if d.remote_only {
+            obj.set_named_property("remote", true)?;
+        }
         arr.set(i as u32, obj)?;
     }
     Ok(arr)
@@ -38,7 +45,7 @@ impl NativeLogStore {
     #[napi(catch_unwind)]
     pub fn list_archive_days<'e>(&self, env: &'e Env, archive_dir: String) -> napi::Result<Array<'e>> {
         self.ready(env, Member::ReadArchive)?;
-        days_array(env, Path::new(&archive_dir))
+        days_array(env, Path::new(&archive_dir), self.remote.as_deref())
     }
 
     #[napi(catch_unwind)]

@@ -144,6 +144,15 @@ pub fn merge_day_copies(first: &[u8], second: &[u8], names: (&Path, &Path)) -> R
     Ok(out)
 }
 
+/// Whether `copy` holds every line of `file` as it is there (by id, byte for byte); `copy` may
+/// hold more (a union uploaded after late rows). `names` are what errors call them.
+pub fn day_copy_covers(copy: &[u8], file: &[u8], names: (&Path, &Path)) -> Result<bool> {
+    let (mut held, mut wanted) = (BTreeMap::new(), BTreeMap::new());
+    add_lines(&mut held, copy, names.0)?;
+    add_lines(&mut wanted, file, names.1)?;
+    Ok(wanted.iter().all(|(id, line)| held.get(id) == Some(line)))
+}
+
 fn add_lines(lines: &mut BTreeMap<i64, String>, bytes: &[u8], file: &Path) -> Result<()> {
     let text = String::from_utf8_lossy(bytes);
     let complete = text.ends_with('\n');
@@ -184,4 +193,36 @@ fn write_lines<'a>(file: &Path, lines: impl Iterator<Item = &'a [u8]>) -> Result
         w.flush().map_err(io)?;
     }
     tmp.persist(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAMES: (&str, &str) = ("remote", "local");
+
+    fn names() -> (&'static Path, &'static Path) {
+        (Path::new(NAMES.0), Path::new(NAMES.1))
+    }
+
+    #[test]
+    fn merge_keeps_each_id_once_in_id_order() {
+        let remote = b"{\"id\":1,\"a\":1}\n{\"id\":3,\"a\":3}\n";
+        let local = b"{\"id\":2,\"a\":2}\n{\"id\":3,\"a\":\"other\"}\n";
+        let merged = merge_day_copies(remote, local, names()).unwrap();
+        assert_eq!(merged, b"{\"id\":1,\"a\":1}\n{\"id\":2,\"a\":2}\n{\"id\":3,\"a\":3}\n");
+    }
+
+    #[test]
+    fn a_copy_covers_a_file_when_it_holds_every_line_as_it_is() {
+        let file = b"{\"id\":1,\"a\":1}\n{\"id\":2,\"a\":2}\n";
+        let union = b"{\"id\":1,\"a\":1}\n{\"id\":2,\"a\":2}\n{\"id\":5,\"a\":5}\n";
+        assert!(day_copy_covers(union, file, names()).unwrap());
+        assert!(day_copy_covers(file, file, names()).unwrap());
+        assert!(!day_copy_covers(b"{\"id\":1,\"a\":1}\n", file, names()).unwrap());
+        assert!(!day_copy_covers(b"{\"id\":1,\"a\":1}\n{\"id\":2,\"a\":9}\n", file, names()).unwrap());
+        let err = day_copy_covers(b"not json\n", file, names()).unwrap_err();
+        assert_eq!(err.code, "ERR_ARCHIVE_CORRUPT");
+        assert!(err.message.contains("remote"));
+    }
 }

@@ -22,7 +22,7 @@ mod newest;
 mod plan;
 mod read;
 
-pub use day_file::merge_day_copies;
+pub use day_file::{day_copy_covers, merge_day_copies};
 pub(crate) use newest::NewestFirst;
 
 /// Whether a read with filter `q` takes day `day` (its `since`/`until` and a `null` filter).

@@ -29,6 +29,8 @@ const READ_BUFFER: usize = 256 * 1024;
 pub struct ArchiveDayFile {
     pub day: String,
     pub bytes: u64,
+    /// Held only by the remote tier (its local file was evicted after the verified upload).
+    pub remote_only: bool,
 }
 
 /// The well-formed `YYYY-MM-DD.jsonl` files in `dir` (regular files named for a real UTC day),
@@ -50,7 +52,9 @@ pub fn list_archive_days(dir: &Path) -> Result<Vec<ArchiveDayFile>> {
         }
         let path = entry.path();
         match fs::metadata(&path) {
-            Ok(meta) if meta.is_file() => days.push(ArchiveDayFile { day: day.to_owned(), bytes: meta.len() }),
+            Ok(meta) if meta.is_file() => {
+                days.push(ArchiveDayFile { day: day.to_owned(), bytes: meta.len(), remote_only: false })
+            }
             Ok(_) => {}
             // Gone since the listing (a concurrent rename over it is atomic, a removal is not ours).
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -11,7 +11,9 @@
 use super::client::Remote;
 use super::queue::Queue;
 use super::uploader::{Items, RemoteStatus, Uploader};
-use crate::core::archive::{list_archive_days, merge_day_copies, query_wants_day, ArchiveResult};
+use crate::core::archive::{
+    day_copy_covers, list_archive_days, merge_day_copies, query_wants_day, ArchiveDayFile, ArchiveResult,
+};
 use crate::core::durable_fs::{create_dirs, AtomicFile};
 use crate::core::layout::DAY_FILE_SUFFIX;
 use crate::core::layout::REMOTE_DAY_CACHE;
@@ -42,6 +44,15 @@ struct DayItems {
     /// `evicted/<day>`: the day's file was removed after its verified upload (`keepLocal: false`);
     /// the remote copy is the day, plus any local file of rows archived since.
     evicted_dir: PathBuf,
+}
+
+/// What `verifyRemote()` found: the days checked, those the remote lacks, and those whose remote
+/// copy lacks a row of the local file or holds it changed (or does not parse).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct DaysVerified {
+    pub days: usize,
+    pub missing: Vec<String>,
+    pub differing: Vec<String>,
 }
 
 /// The remote tier of one log store's archive.
@@ -132,6 +143,20 @@ impl RemoteDays {
         Queue::new(self.items.evicted_dir.clone()).list()
     }
 
+    /// `local` (the folder's day files) with the evicted days that have no local file added, each
+    /// with the size of its remote copy as recorded when it was evicted (no network), oldest first.
+    pub fn with_evicted(&self, mut local: Vec<ArchiveDayFile>) -> Result<Vec<ArchiveDayFile>> {
+        for day in self.evicted_days()? {
+            if local.iter().any(|d| d.day == day) {
+                continue;
+            }
+            let bytes = self.items.evicted_bytes(&day);
+            local.push(ArchiveDayFile { day, bytes, remote_only: true });
+        }
+        local.sort_by(|a, b| a.day.cmp(&b.day));
+        Ok(local)
+    }
+
     /// Fetches the remote copies a read with filter `q` needs into the archive's cache folder
     /// (where every archive read takes them, see `layout::REMOTE_DAY_CACHE`): the evicted days,
     /// and with `listing`, every day the remote holds for this store that is not local (a
@@ -162,6 +187,44 @@ impl RemoteDays {
             Ok(n)
         };
         self.items.remote.wait("the archive's remote days", timeout, fut)
+    }
+
+    /// Checks every local day file against its remote copy, which must hold each of its lines as
+    /// it is (it may hold more), and that each evicted day has a remote copy. Reads the remote
+    /// only; nothing is queued or removed.
+    pub async fn verify(&self) -> Result<DaysVerified> {
+        let items = &self.items;
+        let local = list_archive_days(&items.archive_dir)?;
+        let mut out = DaysVerified::default();
+        for d in self.with_evicted(local)? {
+            out.days += 1;
+            let key = items.key(&d.day);
+            let Some(copy) = items.remote.get(&key).await? else {
+                out.missing.push(d.day);
+                continue;
+            };
+            if d.remote_only {
+                continue;
+            }
+            let path = crate::core::layout::day_file(&items.archive_dir, &d.day);
+            let file = match std::fs::read(&path) {
+                Ok(f) => f,
+                // Evicted since the listing: its remote copy was verified before that.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::io(e, "open", &path)),
+            };
+            let remote_name = format!("remote:{key}");
+            let covers = match day_copy_covers(&copy, &file, (Path::new(&remote_name), &path)) {
+                Ok(c) => c,
+                // A remote copy that does not parse holds no row for sure.
+                Err(e) if e.code == "ERR_ARCHIVE_CORRUPT" && e.message.contains(&remote_name) => false,
+                Err(e) => return Err(e),
+            };
+            if !covers {
+                out.differing.push(d.day);
+            }
+        }
+        Ok(out)
     }
 
     /// The days the remote holds for this store, oldest first, with their sizes.
@@ -233,6 +296,7 @@ impl Items for DayItems {
                 Err(e) => return Err(Error::io(e, "stat", &path)),
             };
             let key = self.key(day);
+            let remote_bytes;
             if self.evicted_dir.join(day).exists() {
                 // Rows archived after the day was evicted: the object becomes the union of the
                 // remote's copy and this file. The local file itself is never rewritten here
@@ -242,8 +306,10 @@ impl Items for DayItems {
                     Some(remote) => merge_day_copies(&remote, &local, (Path::new(&format!("remote:{key}")), &path))?,
                     None => local,
                 };
+                remote_bytes = merged.len() as u64;
                 self.remote.put(&key, merged.into()).await?;
             } else {
+                remote_bytes = before.len();
                 self.remote.put_file(&key, &path, &mut |_| Ok(())).await?;
             }
             // Rewritten (late rows merged in) while it was sent: send it again on the next pass.
@@ -254,7 +320,7 @@ impl Items for DayItems {
             let stamp = Self::stamp(&after);
             write_record(&self.uploaded_dir, day, &stamp)?;
             if !self.remote.config.keep_local {
-                self.evict(day, &path, &stamp)?;
+                self.evict(day, &path, &stamp, remote_bytes)?;
             }
             Ok(true)
         })
@@ -262,17 +328,26 @@ impl Items for DayItems {
 }
 
 impl DayItems {
+    /// An evicted day's size on the remote, from its eviction record (empty in records of
+    /// earlier versions: then the size of the file last uploaded, from its upload record).
+    fn evicted_bytes(&self, day: &str) -> u64 {
+        let first = |dir: &Path| -> Option<u64> {
+            std::fs::read_to_string(dir.join(day)).ok()?.split_whitespace().next()?.parse().ok()
+        };
+        first(&self.evicted_dir).or_else(|| first(&self.uploaded_dir)).unwrap_or(0)
+    }
+
     /// Removes the day file, if it is still the one uploaded, under logs.db's write lock so no
     /// archive can write it meanwhile. The marker goes first: a crash after it leaves a local
     /// file that the next pass uploads (as a union, the same bytes) and evicts again.
-    fn evict(&self, day: &str, path: &Path, stamp: &str) -> Result<()> {
+    fn evict(&self, day: &str, path: &Path, stamp: &str, remote_bytes: u64) -> Result<()> {
         let conn = crate::core::connection::open(&self.db_path)?;
         crate::core::sql::transaction::immediate(&conn, |_| {
             match std::fs::metadata(path) {
                 Ok(m) if Self::stamp(&m) == stamp => {}
                 _ => return Ok(()),
             }
-            write_record(&self.evicted_dir, day, "")?;
+            write_record(&self.evicted_dir, day, &remote_bytes.to_string())?;
             std::fs::remove_file(path).map_err(|e| Error::io(e, "unlink", path))
         })
     }

@@ -15,6 +15,6 @@ mod uploader;
 pub use blobs::RemoteBlobs;
 pub use client::{Remote, ASYNC_TIMEOUT as REMOTE_ASYNC_TIMEOUT};
 pub use config::{RemoteArgs, RemoteConfig};
-pub use days::{check_store_id, store_id, RemoteDays, STORE_ID_KEY};
+pub use days::{check_store_id, store_id, DaysVerified, RemoteDays, STORE_ID_KEY};
 pub use tiered::{TieredBlobs, Wait};
 pub use uploader::RemoteStatus;

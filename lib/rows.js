@@ -26,12 +26,13 @@ const BLOCK_ROWS = 256;
 const HELD_MS = 2;
 /**
  * Short-lived filler allocated after each block of a sliced build, in array slots (8 bytes each):
- * about twice the young-generation bytes of the block's rows. A scavenge copies what survives,
- * and every row built survives, so with the young generation full of rows each scavenge takes
- * 15-30 ms on two cores; with two thirds of it garbage a scavenge copies a third as much, and
- * they come three times as often, at about the same total cost.
+ * about three times the young-generation bytes of the block's rows, and under V8's largest
+ * young-generation object (128 KiB), so it is young garbage. A scavenge copies what survives, and
+ * every row built survives: with the young generation full of rows a scavenge held the loop
+ * 15-30 ms (twice that while a full collection marks); with three quarters of it garbage each
+ * copies a quarter as much, and they come four times as often, at about the same total cost.
  */
-const FILLER_SLOTS = 8000;
+const FILLER_SLOTS = 15000;
 
 /**
  * Where decoding stands: the next row, the next special row, the chunks made strings so far, and

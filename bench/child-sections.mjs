@@ -1,14 +1,12 @@
 // The sections measured in child processes of their own: query() memory over 1M rows, and
 // writeFile / readToFile of a large file.
-import { spawnSync } from 'node:child_process';
+
 import { rmSync, statfsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { jsonChild } from './json-child.mjs';
 import { fmtBytes, fmtTime, pad, quantile } from './stats.mjs';
 import { FULL_FILE_BYTES } from './targets.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = dirname(HERE);
 const IMPLS = ['reference', 'ours'];
 const MiB = 1024 * 1024;
 
@@ -20,17 +18,11 @@ export function runMemory(env, o) {
   for (let rep = 0; rep < o.memReps; rep++) {
     const order = rep % 2 === 0 ? IMPLS : [...IMPLS].reverse();
     for (const impl of order) {
-      const child = spawnSync(
-        process.execPath,
-        ['--expose-gc', '--disable-warning=ExperimentalWarning', join(HERE, 'mem-child.mjs'), impl, db],
-        {
-          cwd: ROOT,
-          encoding: 'utf8',
-          maxBuffer: 1 << 20,
-        },
-      );
-      if (child.status !== 0) throw new Error(`memory child (${impl}) failed: ${child.stderr}`);
-      const res = JSON.parse(child.stdout.trim().split('\n').pop());
+      const res = jsonChild('mem-child.mjs', [impl, db], {
+        nodeArgs: ['--expose-gc', '--disable-warning=ExperimentalWarning'],
+        label: `memory child (${impl})`,
+        maxBuffer: 1 << 20,
+      });
       runs[impl].push(res);
       console.log(
         `  ${pad(impl, 10)} rows=${res.rows} time=${fmtTime(res.ms)} peak RSS growth=${fmtBytes(res.peakRssGrowth)} (peak RSS ${fmtBytes(res.peakRss)}), heapUsed growth=${fmtBytes(res.heapUsedGrowth)}${res.peakReset ? '' : ' [VmHWM not reset]'}`,
@@ -77,25 +69,15 @@ export function runFiles(env, o) {
   const free = st.bavail * st.bsize;
   if (free < 2 * bytes + 1024 * MiB) return { ...base, skipped: `not enough free disk (${fmtBytes(free)} free)` };
   try {
-    const child = spawnSync(
-      process.execPath,
-      ['--expose-gc', '--disable-warning=ExperimentalWarning', join(HERE, 'file-child.mjs'), dir, String(bytes)],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-        maxBuffer: 1 << 20,
-        timeout: 15 * 60_000,
-      },
-    );
-    const last = child.stdout?.trim().split('\n').pop();
-    if (child.status !== 0 || !last?.startsWith('{')) {
-      return {
-        ...base,
-        error: `child failed (status ${child.status}${child.signal ? `, ${child.signal}` : ''}): ${(child.error?.message ?? child.stderr ?? '').trim().slice(-500)}`,
-      };
-    }
-    const res = JSON.parse(last);
+    const res = jsonChild('file-child.mjs', [dir, bytes], {
+      nodeArgs: ['--expose-gc', '--disable-warning=ExperimentalWarning'],
+      label: 'child',
+      maxBuffer: 1 << 20,
+      timeoutMs: 15 * 60_000,
+    });
     return { ...base, ...res };
+  } catch (e) {
+    return { ...base, error: e.message };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,17 +12,14 @@
 // other load, or our own threads) and the rest (blocked in the kernel, or running JavaScript).
 // Every measured call runs in a fresh child process (lag-child.mjs), so the bench's own heap and
 // its garbage collection are not in the figure; each child first measures its idle loop for 300 ms.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { copyDb } from './data.mjs';
+import { jsonChild } from './json-child.mjs';
 import { schedstat } from './proc-status.mjs';
 import { median } from './stats.mjs';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
 
 const INTERVAL_MS = 1;
 /** Time the interval keeps running after the operation settled. */
@@ -103,31 +100,11 @@ export async function idleLag(ms = 300) {
 
 /** One measurement in a fresh process: `node lag-child.mjs <impl> <op> <db> [arg]` (see there). */
 export function lagChild(impl, op, db, arg) {
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--expose-gc',
-      '--disable-warning=ExperimentalWarning',
-      join(HERE, 'lag-child.mjs'),
-      impl,
-      op,
-      db,
-      String(arg ?? ''),
-    ],
-    {
-      cwd: dirname(HERE),
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-      timeout: 10 * 60_000,
-    },
-  );
-  const last = r.stdout?.trim().split('\n').pop();
-  if (r.status !== 0 || !last?.startsWith('{')) {
-    throw new Error(
-      `lag child (${impl} ${op}) failed (status ${r.status}${r.signal ? `, ${r.signal}` : ''}): ${(r.error?.message ?? r.stderr ?? '').trim().slice(-400)}`,
-    );
-  }
-  const out = JSON.parse(last);
+  const out = jsonChild('lag-child.mjs', [impl, op, db, arg ?? ''], {
+    nodeArgs: ['--expose-gc', '--disable-warning=ExperimentalWarning'],
+    label: `lag child (${impl} ${op})`,
+    maxBuffer: 1 << 20,
+  });
   if (out.error) throw new Error(out.error);
   return out;
 }

@@ -1,18 +1,16 @@
 // The sections of `npm run bench` for search and the large async reads, and the hook for the
 // archive-search figures. Each is { key, name, run(env, o, log), print(result) }; run.mjs lists
 // them with its own sections, so filters, --skip and --list treat them alike.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runArchiveSearch } from './archive-search.mjs';
 import { copyDb, DAY_MS, START_MS } from './data.mjs';
+import { jsonChild } from './json-child.mjs';
 import { contention, describeContention, lagChild, side } from './lag.mjs';
 import { COMMON } from './search.mjs';
 import { fmtBytes, fmtRate, fmtTime, median, pad } from './stats.mjs';
 import { FULL_ROWS } from './targets.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = dirname(HERE);
 /** Days of the 20-day lag database moved to the archive for readArchiveAsync and iterate. */
 const ARCHIVED_DAYS = 11;
 
@@ -23,20 +21,11 @@ const searchDbs = new Map();
 function searchChild(env, rows, buildOnly) {
   const dir = join(env.tmp, `search-${rows}`);
   rmSync(dir, { recursive: true, force: true });
-  const args = [String(rows), '--dir', dir, '--json', ...(buildOnly ? ['--build-only'] : [])];
-  const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(HERE, 'search.mjs'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 1 << 22,
-    timeout: 20 * 60_000,
+  const args = [rows, '--dir', dir, '--json', ...(buildOnly ? ['--build-only'] : [])];
+  const out = jsonChild('search.mjs', args, {
+    nodeArgs: ['--disable-warning=ExperimentalWarning'],
+    timeoutMs: 20 * 60_000,
   });
-  const last = r.stdout?.trim().split('\n').pop();
-  if (r.status !== 0 || !last?.startsWith('{')) {
-    throw new Error(
-      `search.mjs failed (status ${r.status}): ${(r.error?.message ?? r.stderr ?? '').trim().slice(-500)}`,
-    );
-  }
-  const out = JSON.parse(last);
   searchDbs.set(`${env.tmp}:${rows}`, out.built.db);
   return out;
 }
@@ -184,32 +173,22 @@ const readLag = {
   },
 };
 
-// ---------------------------------------------------------------- archive search (hook)
+// ---------------------------------------------------------------- archive search
 /**
- * bench/archive-search.mjs, once it exists, is expected to export
- *   async function runArchiveSearch({ env, rows, quick, log }) ->
- *     { counted, grep: { ms }, search: { ms }, readArchive: { lines, ms } }
- * (the search of the archive against `grep -F` over the same day files, and readArchive's scan
- * rate); its targets read those fields (targets-search.mjs). Until then both show "not measured".
+ * bench/archive-search.mjs over the read-lag row count (30 day files at 1M rows): the archive
+ * search against `grep -F` over the same day files and readArchive's scan rate, as
+ * `{ rows, counted, figures, targets }`; targets-search.mjs reports its targets as it gives them.
  */
-const ARCHIVE_SEARCH = join(HERE, 'archive-search.mjs');
-
 const archiveSearch = {
   key: 'archive.search',
   name: 'archive search vs grep -F, readArchive lines/s (bench/archive-search.mjs)',
   async run(env, o, log) {
-    if (!existsSync(ARCHIVE_SEARCH)) {
-      log('bench/archive-search.mjs is not there yet: not measured');
-      return { missing: 'bench/archive-search.mjs' };
-    }
-    const mod = await import(pathToFileURL(ARCHIVE_SEARCH).href);
-    return mod.runArchiveSearch({ env, rows: o.lagRows, quick: o.quick, log });
+    const r = await runArchiveSearch({ rows: o.lagRows, dir: join(env.tmp, 'archive-search'), log });
+    return { ...r, counted: o.lagRows >= FULL_ROWS };
   },
   print(a) {
-    if (a.missing) return;
-    console.log(`\narchive search${a.counted ? '' : ' [reduced size: not counted]'}:`);
-    console.log(`  search ${fmtTime(a.search.ms)}, grep -F ${fmtTime(a.grep.ms)}`);
-    console.log(`  readArchive ${a.readArchive.lines} lines in ${fmtTime(a.readArchive.ms)}`);
+    console.log(`\narchive search over ${a.rows} rows${a.counted ? '' : ' [reduced size: not counted]'}:`);
+    for (const x of a.targets) console.log(`  ${x.target}: ${x.figure}`);
   },
 };
 

@@ -27,7 +27,7 @@ async function* rowsOf(cursor, refill) {
 
 function archiveReads(native, archiveDir) {
   return {
-    /** The archive's day files, oldest first: `[{ day, bytes }]`. */
+    /** The archive's day files, oldest first: `[{ day, bytes }]` (and `remote: true` on evicted days). */
     listArchiveDays() {
       return native.listArchiveDays(archiveDir);
     },

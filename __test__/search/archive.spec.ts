@@ -8,20 +8,12 @@ import { describe, expect, it } from 'vitest';
 import type { ExtendedLogStore, LogEntry } from '../../index.mjs';
 import { createLogStore } from '../../index.mjs';
 import { DAY, openStore, tempDir } from '../native/helpers';
-import { matches, rowTokens } from './truth';
+import { matches, rng, rowTokens } from './truth';
 
 const WORDS = ['disk', 'full', 'error', 'timeout', 'Café', 'ENOSPC', 'Überweisung', 'NEAR', 'OR', 'retry'];
 const CJK = ['数据库连接错误', '磁盘已满', '请求超时后重试', 'ディスク容量不足', '연결 오류'];
 const START = Date.UTC(2026, 0, 1);
 const DAYS = 6;
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 /** JSON text as a writer that escapes every non-ASCII character spells it. */
 const asciiJson = (v: unknown) =>

@@ -2,18 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ExtendedLogStore, LogEntry } from '../../index.mjs';
 import { openStore } from '../native/helpers';
-import { matches, rowTokens } from './truth';
+import { matches, rng, rowTokens } from './truth';
 
 const WORDS = ['disk', 'full', 'error', 'timeout', 'retry', 'café', 'Überweisung', 'ENOSPC', 'alpha', 'NEAR', 'OR'];
 const CJK = ['数据库连接错误', '磁盘已满', '请求超时后重试', '日志写入失败', 'ディスク容量不足', '연결 오류'];
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 function generate(n: number, seed = 12): Omit<LogEntry, 'id'>[] {
   const r = rng(seed);

@@ -73,3 +73,12 @@ export function matches(rowToks: string[], text: string): boolean {
   const words = text.split(/[\s\p{Cc}]+/u).filter((w) => tokens(w).length > 0);
   return words.length > 0 && words.every((w) => hasSequence(rowToks, tokens(w)));
 }
+
+/** A seeded generator of numbers in [0, 1), for the generated logs of the search specs. */
+export function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
+    return s / 2 ** 32;
+  };
+}

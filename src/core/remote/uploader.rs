@@ -102,7 +102,7 @@ impl Uploader {
         let thread = std::thread::Builder::new()
             .name("nerve-store-upload".into())
             .spawn(move || {
-                crate::core::priority::lower_priority();
+                crate::core::priority::lowest_priority();
                 run(&s)
             })
             .expect("the uploader thread starts");

@@ -163,18 +163,23 @@ function checkRows(dataDir, exp, present, dbRows, problems, counts, cache, view)
   counts.rows += dbRows.length;
   const dir = join(dataDir, 'archive', 'logs');
   const days = new Set();
-  /** day -> id -> row: a day's local file and its remote copy are one day, each row once. */
+  /**
+   * day -> id -> { row, from }: a day's local file and its remote copy are one day, so a row in
+   * both is one row (the same line); twice in one copy, it is twice.
+   */
   const byDay = new Map();
-  const takeDay = (day, { rows, problems: lineProblems, fresh }) => {
+  const takeDay = (day, from, { rows, problems: lineProblems, fresh }) => {
     problems.push(...lineProblems);
     counts.rowsParsed += fresh;
     days.add(day);
     const have = byDay.get(day) ?? new Map();
     byDay.set(day, have);
-    for (const r of rows) {
-      const same = have.get(r.id);
-      if (same === undefined) have.set(r.id, r);
-      else if (same.key !== r.key) problems.push(`row ${r.id} of ${day} holds ${same.key} on disk, ${r.key} remote`);
+    for (const row of rows) {
+      const same = have.get(row.id);
+      if (same === undefined) have.set(row.id, { row, from });
+      else if (same.from === from) problems.push(`row ${row.id} is twice: in ${day} (${from}) twice`);
+      else if (same.row.key !== row.key)
+        problems.push(`row ${row.id} of ${day} holds ${same.row.key} on disk, ${row.key} remote`);
     }
   };
   for (const name of existsSync(dir) ? readdirSync(dir) : []) {
@@ -188,15 +193,15 @@ function checkRows(dataDir, exp, present, dbRows, problems, counts, cache, view)
       continue;
     }
     const day = name.slice(0, 10);
-    takeDay(day, cache.readDay(join(dir, name), day));
+    takeDay(day, 'disk', cache.readDay(join(dir, name), day));
   }
   for (const [day, text] of view?.days ?? []) {
     counts.remoteDays++;
-    takeDay(day, cache.readDayText(text, `remote ${day}.jsonl`, day));
+    takeDay(day, 'remote', cache.readDayText(text, `remote ${day}.jsonl`, day));
   }
   for (const [day, rows] of byDay) {
     counts.rows += rows.size;
-    for (const r of rows.values()) place(r.id, r.key, r.timestamp, day);
+    for (const { row: r } of rows.values()) place(r.id, r.key, r.timestamp, day);
   }
   for (const [day] of exp.archivedDays) {
     if (!days.has(day))

@@ -145,11 +145,15 @@ pub fn merge_day_copies(first: &[u8], second: &[u8], names: (&Path, &Path)) -> R
 }
 
 /// Whether `copy` holds every line of `file` as it is there (by id, byte for byte); `copy` may
-/// hold more (a union uploaded after late rows). `names` are what errors call them.
-pub fn day_copy_covers(copy: &[u8], file: &[u8], names: (&Path, &Path)) -> Result<bool> {
-    let (mut held, mut wanted) = (BTreeMap::new(), BTreeMap::new());
-    add_lines(&mut held, copy, names.0)?;
-    add_lines(&mut wanted, file, names.1)?;
+/// hold more (a union uploaded after late rows). A copy that does not parse covers nothing; a
+/// `file` that does not parse is `ERR_ARCHIVE_CORRUPT`, named as `file_name` says.
+pub fn day_copy_covers(copy: &[u8], file: &[u8], file_name: &Path) -> Result<bool> {
+    let mut wanted = BTreeMap::new();
+    add_lines(&mut wanted, file, file_name)?;
+    let mut held = BTreeMap::new();
+    if add_lines(&mut held, copy, Path::new("")).is_err() {
+        return Ok(false);
+    }
     Ok(wanted.iter().all(|(id, line)| held.get(id) == Some(line)))
 }
 
@@ -217,12 +221,14 @@ mod tests {
     fn a_copy_covers_a_file_when_it_holds_every_line_as_it_is() {
         let file = b"{\"id\":1,\"a\":1}\n{\"id\":2,\"a\":2}\n";
         let union = b"{\"id\":1,\"a\":1}\n{\"id\":2,\"a\":2}\n{\"id\":5,\"a\":5}\n";
-        assert!(day_copy_covers(union, file, names()).unwrap());
-        assert!(day_copy_covers(file, file, names()).unwrap());
-        assert!(!day_copy_covers(b"{\"id\":1,\"a\":1}\n", file, names()).unwrap());
-        assert!(!day_copy_covers(b"{\"id\":1,\"a\":1}\n{\"id\":2,\"a\":9}\n", file, names()).unwrap());
-        let err = day_copy_covers(b"not json\n", file, names()).unwrap_err();
+        let local = Path::new(NAMES.1);
+        assert!(day_copy_covers(union, file, local).unwrap());
+        assert!(day_copy_covers(file, file, local).unwrap());
+        assert!(!day_copy_covers(b"{\"id\":1,\"a\":1}\n", file, local).unwrap());
+        assert!(!day_copy_covers(b"{\"id\":1,\"a\":1}\n{\"id\":2,\"a\":9}\n", file, local).unwrap());
+        assert!(!day_copy_covers(b"not json\n", file, local).unwrap());
+        let err = day_copy_covers(file, b"not json\n", local).unwrap_err();
         assert_eq!(err.code, "ERR_ARCHIVE_CORRUPT");
-        assert!(err.message.contains("remote"));
+        assert!(err.message.contains(NAMES.1));
     }
 }

@@ -1,6 +1,5 @@
 // The sections measured in child processes of their own: query() memory over 1M rows, and
 // writeFile / readToFile of a large file.
-
 import { rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonChild } from './json-child.mjs';

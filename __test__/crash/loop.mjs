@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Expectations } from './journal.mjs';
 import { remoteView } from './remote-view.mjs';
-import { CheckCache, checkDir } from './verify.mjs';
+import { BLOB, CheckCache, checkDir, DAY_FILE, SHARD } from './verify.mjs';
 import { presentOf } from './workload.mjs';
 
 const require = createRequire(import.meta.url);
@@ -51,9 +51,9 @@ function add(into, from) {
 
 const blobFiles = (root) =>
   (existsSync(root) ? readdirSync(root) : [])
-    .filter((s) => /^[0-9a-f]{2}$/.test(s))
-    .flatMap((s) => readdirSync(join(root, s)).filter((f) => /^[0-9a-f]{62}$/.test(f)));
-const dayFiles = (dir) => (existsSync(dir) ? readdirSync(dir) : []).filter((f) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(f));
+    .filter((s) => SHARD.test(s))
+    .flatMap((s) => readdirSync(join(root, s)).filter((f) => BLOB.test(f)));
+const dayFiles = (dir) => (existsSync(dir) ? readdirSync(dir) : []).filter((f) => DAY_FILE.test(f));
 
 /**
  * The end of a data directory in the remote phase: both stores opened with the remote drain

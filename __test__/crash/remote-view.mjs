@@ -3,7 +3,7 @@
 // before the checks: what the bucket holds under the data directory's prefix, read with the AWS
 // SDK (not with this package), so the checks can find an acknowledged blob or archived row
 // either on disk or in the bucket, and never only in the queue.
-import { createHash } from 'node:crypto';
+import { sha256 } from './workload.mjs';
 
 const BLOB_KEY = /\/blobs\/([0-9a-f]{2})\/([0-9a-f]{62})$/;
 const DAY_KEY = /\/archive\/[^/]+\/logs\/(\d{4}-\d{2}-\d{2})\.jsonl$/;
@@ -32,7 +32,7 @@ export async function remoteView(objects, prefix, wanted = []) {
     if (!blobs.has(hash)) continue;
     const body = await objects.get(`${prefix}/blobs/${hash.slice(0, 2)}/${hash.slice(2)}`);
     if (body === null) continue;
-    const actual = createHash('sha256').update(body).digest('hex');
+    const actual = sha256(body);
     if (actual !== hash) problems.push(`DAMAGED: remote blob ${hash} hashes to ${actual}`);
     bodies.set(hash, body);
   }

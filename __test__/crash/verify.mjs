@@ -13,9 +13,9 @@ const require = createRequire(import.meta.url);
 const { createLogStore, createBlobStore } = require('../../index.js');
 const { integrityCheck } = require('../../lib/native.js');
 
-const DAY_FILE = /^\d{4}-\d{2}-\d{2}\.jsonl$/;
-const SHARD = /^[0-9a-f]{2}$/;
-const BLOB = /^[0-9a-f]{62}$/;
+export const DAY_FILE = /^\d{4}-\d{2}-\d{2}\.jsonl$/;
+export const SHARD = /^[0-9a-f]{2}$/;
+export const BLOB = /^[0-9a-f]{62}$/;
 
 const sig = (st) => `${st.ino}:${st.size}:${st.mtimeMs}`;
 const dayOf = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -162,7 +162,6 @@ function checkRows(dataDir, exp, present, dbRows, problems, counts, cache, view)
   }
   counts.rows += dbRows.length;
   const dir = join(dataDir, 'archive', 'logs');
-  const days = new Set();
   /**
    * day -> id -> { row, from }: a day's local file and its remote copy are one day, so a row in
    * both is one row (the same line); twice in one copy, it is twice.
@@ -171,7 +170,6 @@ function checkRows(dataDir, exp, present, dbRows, problems, counts, cache, view)
   const takeDay = (day, from, { rows, problems: lineProblems, fresh }) => {
     problems.push(...lineProblems);
     counts.rowsParsed += fresh;
-    days.add(day);
     const have = byDay.get(day) ?? new Map();
     byDay.set(day, have);
     for (const row of rows) {
@@ -204,7 +202,7 @@ function checkRows(dataDir, exp, present, dbRows, problems, counts, cache, view)
     for (const { row: r } of rows.values()) place(r.id, r.key, r.timestamp, day);
   }
   for (const [day] of exp.archivedDays) {
-    if (!days.has(day))
+    if (!byDay.has(day))
       problems.push(
         `LOST: archive/logs/${day}.jsonl, acknowledged as archived, is missing${view ? ' here and remote' : ''}`,
       );

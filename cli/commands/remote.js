@@ -131,7 +131,6 @@ function register(program) {
           if (!(await remoteOnly.existsAsync(shard + name))) missing.push(shard + name);
         }
       }
-      const dayProblems = days ? days.missing.length + days.differing.length : 0;
       if (opts.json)
         printJson({
           count,
@@ -148,14 +147,12 @@ function register(program) {
           for (const d of days.differing) process.stdout.write(`  differing: ${d}\n`);
         }
       }
-      if (missing.length || dayProblems) {
-        const problems = [
-          missing.length ? `${missing.length} blobs are not on the remote yet` : null,
-          days?.missing.length ? `${days.missing.length} archive days are not on the remote yet` : null,
-          days?.differing.length ? `${days.differing.length} archive days differ on the remote` : null,
-        ];
-        throw new CliError(`${problems.filter(Boolean).join('; ')} (run remote push)`);
-      }
+      const problems = [
+        missing.length ? `${missing.length} blobs are not on the remote yet` : null,
+        days?.missing.length ? `${days.missing.length} archive days are not on the remote yet` : null,
+        days?.differing.length ? `${days.differing.length} archive days differ on the remote` : null,
+      ].filter(Boolean);
+      if (problems.length) throw new CliError(`${problems.join('; ')} (run remote push)`);
     });
 
   remote

@@ -4,7 +4,7 @@
 use super::values::set_sql;
 use crate::core::{LogRow, LogRowBatch, TextChunk};
 use napi::bindgen_prelude::{Env, Float64Array, JsObjectValue, JsValue, Object, Uint32Array, Unknown};
-use napi::JsString;
+use napi::{JsString, JsStringLatin1, JsStringUtf16};
 use napi_derive::napi;
 
 pub fn log_row_object<'e>(env: &'e Env, row: LogRow) -> napi::Result<Object<'e>> {
@@ -18,16 +18,23 @@ pub fn log_row_object<'e>(env: &'e Env, row: LogRow) -> napi::Result<Object<'e>>
     Ok(obj)
 }
 
+/// A chunk as an external string: V8 keeps a reference to the chunk's own buffer (freed when the
+/// string is collected) instead of copying it into its heap. The copy cost the JavaScript thread
+/// a millisecond or more per chunk, mostly in first touches of fresh memory, and the text counted
+/// towards the heap, so a large result started full collections that marked every row built so
+/// far. V8 may still copy a short chunk; the chunk is then freed at once.
 fn chunk_string<'e>(env: &'e Env, chunk: TextChunk) -> napi::Result<JsString<'e>> {
     match chunk {
-        TextChunk::Latin1(bytes) => env.create_string_latin1(bytes),
-        TextChunk::Utf16(units) => env.create_string_utf16(units),
+        TextChunk::Latin1(bytes) if bytes.is_empty() => env.create_string_latin1(bytes),
+        TextChunk::Utf16(units) if units.is_empty() => env.create_string_utf16(units),
+        TextChunk::Latin1(bytes) => Ok(JsStringLatin1::from_data(env, bytes)?.into_value()),
+        TextChunk::Utf16(units) => Ok(JsStringUtf16::from_data(env, units)?.into_value()),
     }
 }
 
-/// A large batch's text chunks, made strings one at a time as the facade reaches them: a chunk
-/// (a million characters) takes about a millisecond to become a string, so a result of hundreds
-/// of chunks made at once would hold up the event loop for as many milliseconds.
+/// A large batch's text chunks, made strings one at a time as the facade reaches them. Where V8
+/// copies a chunk (a million characters take about a millisecond), a result of hundreds of chunks
+/// made at once would hold up the event loop for as many milliseconds.
 #[napi]
 pub struct NativeTextChunks {
     chunks: Vec<Option<TextChunk>>,
@@ -35,8 +42,8 @@ pub struct NativeTextChunks {
 
 #[napi]
 impl NativeTextChunks {
-    /// Chunk `index` as a string. Each is handed out once, and its copy here freed then, so the
-    /// text is never held twice.
+    /// Chunk `index` as a string. Each is handed out once, its buffer moving into the string, so
+    /// the text is never held twice.
     #[napi(catch_unwind)]
     pub fn take<'e>(&mut self, env: &'e Env, index: u32) -> napi::Result<JsString<'e>> {
         match self.chunks.get_mut(index as usize).and_then(Option::take) {
@@ -71,7 +78,7 @@ fn batch_value<'e>(env: &'e Env, mut batch: LogRowBatch, lazy: bool) -> napi::Re
         obj.set_named_property("texts", NativeTextChunks { chunks: chunks.into_iter().map(Some).collect() })?;
     } else {
         let mut chunk_arr = env.create_array(chunks.len() as u32)?;
-        // Each chunk is freed as soon as it is a JavaScript string, so the text is never held twice.
+        // Each chunk's buffer moves into its string, so the text is never held twice.
         for (i, chunk) in chunks.into_iter().enumerate() {
             chunk_arr.set(i as u32, chunk_string(env, chunk)?)?;
         }

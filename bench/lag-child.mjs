@@ -7,7 +7,7 @@
 //   readArchive: ours' readArchiveAsync()
 //   iterate:     every row of ours' iterate({}, { includeArchive: true, batchSize: arg or default })
 // The last four are ours only: the reference has no such member. Prints one JSON line:
-//   { available, ms, max_lag_ms, ticks, worst_ran_ms, worst_runnable_ms, worst_gc_ms,
+//   { available, ms, max_lag_ms, ticks, worst_at_ms, worst_ran_ms, worst_runnable_ms, worst_gc_ms,
 //     worst_page_faults, cpu_pressure_ms,
 //     idle_max_lag_ms, peak_rss_growth_bytes, peak_reset, days | rows }.
 import { idleLag, measureLag } from './lag.mjs';
@@ -77,6 +77,7 @@ try {
     out.ms = r.ms;
     out.max_lag_ms = r.maxLagMs;
     out.ticks = r.ticks;
+    out.worst_at_ms = r.worstAtMs;
     out.worst_ran_ms = r.worstRanMs;
     out.worst_runnable_ms = r.worstRunnableMs;
     out.worst_gc_ms = r.worstGcMs;

@@ -51,9 +51,8 @@ function gcOverlapMs(entries, from, to) {
  * Runs `op()` (sync or returning a promise) under a 1 ms interval and returns
  * { value, ms, maxLagMs, ticks, worstAtMs, worstRanMs, worstRunnableMs, worstGcMs, worstPageFaults,
  * cpuPressureMs }. `ms` is the call's duration up to its settlement; `worstAtMs` when the worst
- * wait began, from the call's start (a wait at the start or the end of a call has other causes
- * than one in the middle of it); `worstRanMs` and
- * `worstRunnableMs` are how much of the worst wait the main thread spent on a CPU and runnable
+ * wait began, from the call's start (null without a tick; a wait at the start or the end of a
+ * call has other causes than one in the middle of it); `worstRanMs` and `worstRunnableMs` are how much of the worst wait the main thread spent on a CPU and runnable
  * without one; `worstGcMs` how much of it V8's collector paused the thread, `worstPageFaults` the
  * page faults in it; `cpuPressureMs` is the machine's CPU pressure over the call (null when the
  * kernel does not report them).
@@ -114,7 +113,7 @@ export async function measureLag(op) {
       ms,
       maxLagMs: Math.max(0, maxGap - INTERVAL_MS),
       ticks,
-      worstAtMs: worstFrom - t0,
+      worstAtMs: maxGap > 0 ? worstFrom - t0 : null,
       worstRanMs: worstRan,
       worstRunnableMs: worstRunnable,
       worstGcMs: gcOverlapMs(gcs, worstFrom, worstFrom + maxGap),
@@ -147,7 +146,7 @@ export function lagChild(impl, op, db, arg) {
 /** The scheduler figures of one child's answer (null where the kernel gave none). */
 export function contention(r) {
   return {
-    worst_at_pct: r.worst_at_ms == null ? null : (100 * r.worst_at_ms) / r.ms,
+    worst_at_ms: r.worst_at_ms ?? null,
     worst_ran_ms: r.worst_ran_ms ?? null,
     worst_runnable_ms: r.worst_runnable_ms ?? null,
     worst_gc_ms: r.worst_gc_ms ?? null,
@@ -157,13 +156,12 @@ export function contention(r) {
 }
 
 /**
- * " (at 40% of the call; main thread ran 3.1 ms of it, 12.0 ms runnable without a CPU; V8 GC 9.8 ms of it, 410 page
- * faults; CPU pressure 35% of the run)", or "" without figures.
+ * " (at 40% of the call; main thread ran 3.1 ms of it, 12.0 ms runnable without a CPU; V8 GC
+ * 9.8 ms of it, 410 page faults; CPU pressure 35% of the run)", or "" without figures.
  */
 export function describeContention(run) {
   const parts = [];
-  const atPct = run.worst_at_pct ?? (run.worst_at_ms == null ? null : (100 * run.worst_at_ms) / run.ms);
-  if (atPct != null) parts.push(`at ${atPct.toFixed(0)}% of the call`);
+  if (run.worst_at_ms != null) parts.push(`at ${((100 * run.worst_at_ms) / run.ms).toFixed(0)}% of the call`);
   if (run.worst_ran_ms != null && run.worst_runnable_ms != null)
     parts.push(
       `main thread ran ${run.worst_ran_ms.toFixed(1)} ms of it, ${run.worst_runnable_ms.toFixed(1)} ms runnable without a CPU`,
